@@ -1,0 +1,124 @@
+"""Benchmark of visreg_nb.interpret on the synthetic tasks, against the goals of the interpretation issue.
+
+Trains `tiny_cnn` briefly on synthetic 'count' and 'position' (32 px), then measures on validation images:
+- Grad-CAM mask energy and pointing game against the ground-truth masks (goals >= 0.7 and >= 0.9);
+- the Adebayo et al. randomization check: mean Spearman correlation of Grad-CAM maps after re-initialising
+  every layer, cascading from the top (goal < 0.3);
+- the cost of Grad-CAM on a batch of 64: time(explain) / time(plain forward + backward), medians of repeats (goal <= 1.3).
+Numbers are measured in this run and merged into bench/results.json under the key 'interpret'.
+Usage: python bench/bench_interpret.py [--n 600] [--epochs 4] [--n-explain 64] [--repeats 7]
+"""
+import argparse, json, time, statistics, warnings, platform
+from pathlib import Path
+import numpy as np, torch
+from scipy import ndimage
+from visreg_nb.core import set_seed
+from visreg_nb.data.synth import make_synthetic
+from visreg_nb.learner import regression_learner
+from visreg_nb.interpret.attribution import explain, eval_mode
+from visreg_nb.interpret.metrics import mask_energy, pointing_game, randomization_check
+
+GOALS = {'mask_energy': ('>=', 0.7), 'pointing_game': ('>=', 0.9), 'rank_corr': ('<', 0.3), 'gradcam_cost': ('<=', 1.3)}
+def verdict(key, value):
+    op, goal = GOALS[key]
+    ok = {'>=': value >= goal, '<': value < goal, '<=': value <= goal}[op] if np.isfinite(value) else False
+    return f"{key:<28}{value:8.3f}   goal {op} {goal:<4}  {'PASS' if ok else 'MISS'}", bool(ok)
+
+def train(task, n, epochs, seed=0):
+    set_seed(seed)
+    data = make_synthetic(task, n=n, size=32, seed=seed)
+    learn = regression_learner(data.dataloaders(bs=64, img_size=32, seed=seed), seed=seed)
+    t0 = time.perf_counter()
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, 1e-2)
+    return data, learn, time.perf_counter() - t0
+
+def marker_mask(mask, x, y):
+    "The connected component of `mask` nearest to the keypoint (x, y) in pixels: the marker that output explains."
+    lab, k = ndimage.label(mask, structure=np.ones((3, 3)))
+    if k == 0: return mask
+    cents = np.array(ndimage.center_of_mass(mask, lab, range(1, k + 1)))[:, ::-1] + 0.5
+    return lab == 1 + int(np.argmin(((cents - [x, y])**2).sum(1)))
+
+def median_time(fn, repeats):
+    fn(); fn()                                            # warm-up
+    ts = []
+    for _ in range(repeats):
+        t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
+    return statistics.median(ts)
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--n', type=int, default=600); ap.add_argument('--epochs', type=int, default=4)
+    ap.add_argument('--n-explain', type=int, default=64); ap.add_argument('--repeats', type=int, default=7)
+    ap.add_argument('--out', default=str(Path(__file__).parent/'results.json'))
+    args = ap.parse_args()
+    warnings.simplefilter('ignore')
+    t_start = time.perf_counter()
+    res = dict(settings=dict(n=args.n, epochs=args.epochs, size=32, n_explain=args.n_explain, repeats=args.repeats,
+                             threads=torch.get_num_threads(), torch=torch.__version__, machine=platform.machine()))
+    lines, passes = [], {}
+
+    # count: the label is the number of disks; the mask holds the disks (distractor squares excluded)
+    data, learn, t_train = train('count', args.n, args.epochs)
+    valid = learn.dls.valid.items
+    rows = list(range(min(args.n_explain, len(valid))))
+    masks = data.masks[valid['_row'].values[rows]]
+    cam = explain(learn, rows)
+    mae = (cam.preds - cam.targets).abs().mean().item()
+    me, pg = mask_energy(cam, masks).mean, pointing_game(cam, masks)
+    rc = randomization_check(learn, cam.images, layer=cam.layer)
+    rc_abs = randomization_check(learn, cam.images, layer=cam.layer, abs_maps=True)
+    res['count'] = dict(train_s=round(t_train, 1), valid_mae=round(mae, 3), layer=cam.layer, mask_fraction=round(float(masks.mean()), 4),
+                        mask_energy=round(me, 4), pointing_game=round(pg, 4), rank_corr=round(rc.mean, 4), rank_corr_abs_maps=round(rc_abs.mean, 4))
+    print(f"count: trained {t_train:.0f}s, MAE {mae:.2f} shapes on {len(rows)} validation images; Grad-CAM layer {cam.layer}; disks cover {masks.mean():.1%} of pixels")
+    for k, v in [('mask_energy', me), ('pointing_game', pg), ('rank_corr', rc.mean)]:
+        line, ok = verdict(k, v); print('  ' + line); passes[f'count.{k}'] = ok
+    print(f"  (info) rank corr on |maps|: {rc_abs.mean:.3f}")
+
+    # position: keypoints x0,y0 (disk) and x1,y1 (square); each output is scored against its own marker.
+    # A coordinate's map is signed by the side of the image, so magnitude is scored (use='abs', |map| energy).
+    pdata, plearn, pt_train = train('position', args.n, args.epochs)
+    pvalid = plearn.dls.valid.items
+    prow = list(range(min(args.n_explain, len(pvalid))))
+    names = plearn.target_spec.output_names
+    energies, points, pmae = [], [], []
+    for j, name in enumerate(names):
+        a = explain(plearn, prow, target=name)
+        k = j // 2
+        mk = np.stack([marker_mask(pdata.masks[r], pvalid[f'x{k}'].iloc[i], pvalid[f'y{k}'].iloc[i]) for i, r in zip(prow, pvalid['_row'].values[prow])])
+        energies.append(mask_energy(a.maps.abs(), mk).mean); points.append(pointing_game(a, mk, use='abs'))
+        pmae.append((a.preds - a.targets).abs().mean().item())
+    pme, ppg = float(np.mean(energies)), float(np.mean(points))
+    prc = randomization_check(plearn, a.images, target=names[0], layer=a.layer)
+    res['position'] = dict(train_s=round(pt_train, 1), valid_mae_scaled=round(float(np.mean(pmae)), 4), layer=a.layer,
+                           mask_energy=round(pme, 4), pointing_game=round(ppg, 4), rank_corr=round(prc.mean, 4),
+                           per_output=dict(zip(names, [dict(mask_energy=round(e, 4), pointing_game=round(p, 4)) for e, p in zip(energies, points)])))
+    print(f"position: trained {pt_train:.0f}s, MAE {np.mean(pmae):.3f} (coordinates scaled to [-1,1]); Grad-CAM layer {a.layer}; |map| scored per output against its marker")
+    for k, v in [('mask_energy', pme), ('pointing_game', ppg), ('rank_corr', prc.mean)]:
+        line, ok = verdict(k, v); print('  ' + line); passes[f'position.{k}'] = ok
+
+    # cost: Grad-CAM (the user's call, layer picked on the batch) vs a plain forward + backward of the same batch
+    model = learn.model
+    xb = torch.cat([cam.images] * (1 + 64 // len(cam.images)))[:64].to(next(model.parameters()).device)
+    def fwd_bwd():
+        with eval_mode(model):
+            model.zero_grad(set_to_none=True)
+            model(xb)[:, 0].sum().backward()
+        model.zero_grad(set_to_none=True)
+    def gradcam(): explain(learn, xb)
+    t_plain, t_cam = median_time(fwd_bwd, args.repeats), median_time(gradcam, args.repeats)
+    ratio = t_cam / t_plain
+    res['cost'] = dict(batch=64, plain_fwd_bwd_ms=round(1000 * t_plain, 2), gradcam_ms=round(1000 * t_cam, 2), ratio=round(ratio, 3))
+    print(f"cost on a batch of 64 (median of {args.repeats}): forward+backward {1000*t_plain:.1f} ms, Grad-CAM {1000*t_cam:.1f} ms")
+    line, ok = verdict('gradcam_cost', ratio); print('  ' + line); passes['gradcam_cost'] = ok
+
+    res['goals'] = {k: f"{op} {g}" for k, (op, g) in GOALS.items()}
+    res['pass'] = passes
+    res['total_s'] = round(time.perf_counter() - t_start, 1)
+    out = Path(args.out)
+    allres = json.loads(out.read_text()) if out.exists() and out.read_text().strip() else {}
+    allres['interpret'] = res
+    out.write_text(json.dumps(allres, indent=2) + '\n')
+    print(f"{sum(passes.values())}/{len(passes)} goals met; total {res['total_s']:.0f}s; results merged into {out} under 'interpret'")
+
+if __name__ == '__main__': main()

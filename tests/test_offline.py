@@ -1,0 +1,21 @@
+"The main path of the kit opens no network connection."
+import socket
+import pytest
+
+def test_train_and_predict_without_network(monkeypatch):
+    def refuse(*args, **kwargs): raise AssertionError(f"network access attempted: {args}")
+    monkeypatch.setattr(socket.socket, 'connect', refuse)
+    monkeypatch.setattr(socket, 'create_connection', refuse)
+    from visreg_nb.all import digits_regression, regression_learner, get_regression_preds
+    data = digits_regression(n=120, size=32, seed=0)
+    learn = regression_learner(data.dataloaders(bs=32))
+    with learn.no_logging(), learn.no_bar(): learn.fit(1, 1e-2)
+    preds = get_regression_preds(learn)
+    assert len(preds) == int(data.df.is_valid.sum())
+    assert preds.pred_angle.notna().all()
+
+def test_pretrained_request_fails_clearly(monkeypatch):
+    from visreg_nb.all import make_synthetic, regression_learner
+    dls = make_synthetic('size', n=40, size=32).dataloaders(bs=8)
+    with pytest.raises(RuntimeError, match='pretrained=False'):
+        regression_learner(dls, arch='resnet18', pretrained=True)

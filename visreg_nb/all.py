@@ -5,9 +5,14 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #76042c36
+# %% ../nbs/99_all.ipynb #4c17f219
 from fastai.vision.all import *
 from .core import *
+from .data.synth import *
+from .data.validate import *
+from .data.block import *
+from .learner import *
+from .quickstart import *
 
-# %% ../nbs/99_all.ipynb #326588e8
+# %% ../nbs/99_all.ipynb #c8db2d3f
 __all__ = [n for n in dir() if not n.startswith('_')]

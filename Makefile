@@ -72,5 +72,7 @@ pytest:
 lab: $(STAMP)
 	$(BIN)/jupyter lab nbs/
 
+# Benchmarks print ratios measured in one run (never timed tests); one torch thread, as in the tests,
+# because on shared cores two threads per process collapse under load. Results also go to bench/results.json.
 bench: $(STAMP)
-	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@cd bench && for f in bench_*.py; do echo "== bench/$$f"; OMP_NUM_THREADS=1 $(abspath $(BIN))/python $$f || exit 1; done

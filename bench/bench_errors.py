@@ -2,10 +2,9 @@
 
 Run from the repo root: .venv/bin/python bench/bench_errors.py
 Prints each number with its goal and PASS/MISS, and merges them into bench/results.json under 'errors'.
-Every number is measured here; nothing is typed in. Runs in about 2-3 minutes on 2 CPU cores.
+Every number is measured here; nothing is typed in. Runs in about 1-2 minutes on 2 CPU cores.
 """
-import json, time, fcntl, platform
-from pathlib import Path
+import time
 import numpy as np, torch
 
 torch.set_num_threads(1)  # tiny CNNs train several times faster on one thread of a shared CPU
@@ -15,6 +14,7 @@ from visreg_nb.data.synth import make_synthetic
 from visreg_nb.learner import regression_learner, get_regression_preds
 from visreg_nb.errors.labels import label_issues, precision_at_k
 from visreg_nb.errors.drift import calibration_table, conformal_intervals, interval_coverage, drift_report
+from _results import save
 
 results, lines = {}, []
 def report(name, value, goal, ok):
@@ -72,13 +72,7 @@ results['drift_seconds'] = round(time.time() - t, 1)
 results['total_seconds'] = round(time.time() - T0, 1)
 results['note'] = ("overall_p is the Bonferroni-adjusted smallest p-value of the drift tests (prediction KS, embedding "
                    "domain-classifier permutation test with 200 permutations, image property KS tests)")
-results['machine'] = platform.processor() or platform.machine()
 print(f"total {results['total_seconds']} s")
 
-out = Path(__file__).parent/'results.json'
-with open('/tmp/visreg_bench_results.lock', 'w') as lock:
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    allres = json.loads(out.read_text()) if out.exists() and out.read_text().strip() else {}
-    allres['errors'] = results
-    out.write_text(json.dumps(allres, indent=2) + '\n')
-    fcntl.flock(lock, fcntl.LOCK_UN)
+save('errors', results)  # read-modify-write of bench/results.json, shared with the other benchmarks
+print('merged into bench/results.json under "errors"')

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #4c17f219
+# %% ../nbs/99_all.ipynb #580f8ee0
 from fastai.vision.all import *
 from .core import *
 from .data.synth import *
@@ -13,6 +13,9 @@ from .data.validate import *
 from .data.block import *
 from .learner import *
 from .quickstart import *
+from .errors.core import *
+from .errors.labels import *
+from .errors.drift import *
 
-# %% ../nbs/99_all.ipynb #c8db2d3f
+# %% ../nbs/99_all.ipynb #bb441844
 __all__ = [n for n in dir() if not n.startswith('_')]

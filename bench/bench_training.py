@@ -6,7 +6,7 @@ from fastai.vision.all import *
 from visreg_nb.all import make_synthetic, regression_learner, set_seed, default_device
 from _results import save, verdict
 
-N, SIZE, BS, EPOCHS, REPEATS = 2048, 32, 64, 2, 3
+N, SIZE, BS, EPOCHS, REPEATS = 2048, 32, 64, 2, 5
 data = make_synthetic('size', n=N, size=SIZE, seed=0)
 dls = data.dataloaders(bs=BS, img_size=SIZE)
 n_train = len(dls.train_ds) // BS * BS  # fastai drops the last partial training batch; so does the plain loop

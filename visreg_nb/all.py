@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #580f8ee0
+# %% ../nbs/99_all.ipynb #de9df662
 from fastai.vision.all import *
 from .core import *
 from .data.synth import *
@@ -13,9 +13,11 @@ from .data.validate import *
 from .data.block import *
 from .learner import *
 from .quickstart import *
+from .interpret.attribution import *
+from .interpret.metrics import *
 from .errors.core import *
 from .errors.labels import *
 from .errors.drift import *
 
-# %% ../nbs/99_all.ipynb #bb441844
+# %% ../nbs/99_all.ipynb #53a5c99b
 __all__ = [n for n in dir() if not n.startswith('_')]

@@ -1,0 +1,145 @@
+"""Benchmark of visreg_nb.interpret on the synthetic tasks, against the goals of the interpretation issue.
+
+Trains `tiny_cnn` briefly on synthetic 'count' and 'position' (32 px), then measures on validation images:
+- Grad-CAM mask energy and pointing game against the ground-truth masks (goals >= 0.7 and >= 0.9);
+- the Adebayo et al. randomization check: mean Spearman correlation of Grad-CAM maps after re-initialising
+  every layer, cascading from the top (goal < 0.3);
+- the cost of Grad-CAM on a batch of 64: time(explain) / time(plain forward + backward), medians of repeats (goal <= 1.3).
+Numbers are measured in this run and merged into bench/results.json under the key 'interpret'.
+Usage (from the repo root): .venv/bin/python bench/bench_interpret.py [--count-n 1000] [--count-epochs 5]
+       [--position-n 2000] [--position-epochs 10] [--n-explain 64] [--repeats 7] [--threads 1]
+"""
+import argparse, time, statistics, warnings, platform
+from pathlib import Path
+import numpy as np, torch
+from scipy import ndimage
+from visreg_nb.core import set_seed
+from visreg_nb.data.synth import make_synthetic
+from visreg_nb.learner import regression_learner
+from visreg_nb.interpret.attribution import explain, eval_mode
+from visreg_nb.interpret.metrics import mask_energy, pointing_game, randomization_check
+from _results import save, RESULTS             # the shared read-modify-write of bench/results.json
+
+GOALS = {'mask_energy': ('>=', 0.7), 'pointing_game': ('>=', 0.9), 'rank_corr': ('<', 0.3), 'gradcam_cost': ('<=', 1.3)}
+def verdict(key, value):
+    op, goal = GOALS[key]
+    ok = {'>=': value >= goal, '<': value < goal, '<=': value <= goal}[op] if np.isfinite(value) else False
+    return f"{key:<28}{value:8.3f}   goal {op} {goal:<4}  {'PASS' if ok else 'MISS'}", bool(ok)
+
+def train(task, n, epochs, seed=0):
+    set_seed(seed)
+    data = make_synthetic(task, n=n, size=32, seed=seed)
+    learn = regression_learner(data.dataloaders(bs=64, img_size=32, seed=seed), seed=seed)
+    t0 = time.perf_counter()
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, 1e-2)
+    return data, learn, time.perf_counter() - t0
+
+def marker_mask(mask, x, y):
+    "The connected component of `mask` nearest to the keypoint (x, y) in pixels: the marker that output explains."
+    lab, k = ndimage.label(mask, structure=np.ones((3, 3)))
+    if k == 0: return mask
+    cents = np.array(ndimage.center_of_mass(mask, lab, range(1, k + 1)))[:, ::-1] + 0.5
+    return lab == 1 + int(np.argmin(((cents - [x, y])**2).sum(1)))
+
+def median_times(fns, repeats):
+    "Median seconds of each function, calls interleaved so that a change of machine load hits all alike."
+    for f in fns: f(); f()                               # warm-up
+    ts = [[] for _ in fns]
+    for _ in range(repeats):
+        for t, f in zip(ts, fns):
+            t0 = time.perf_counter(); f(); t.append(time.perf_counter() - t0)
+    return [statistics.median(t) for t in ts]
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--count-n', type=int, default=1000); ap.add_argument('--count-epochs', type=int, default=5)
+    ap.add_argument('--position-n', type=int, default=2000); ap.add_argument('--position-epochs', type=int, default=10)
+    ap.add_argument('--n-explain', type=int, default=64); ap.add_argument('--repeats', type=int, default=7)
+    ap.add_argument('--threads', type=int, default=1, help='torch threads (tiny CNNs train faster on one thread of a shared CPU)')
+    args = ap.parse_args()
+    warnings.simplefilter('ignore')
+    torch.set_num_threads(args.threads)
+    t_start = time.perf_counter()
+    res = dict(settings=dict(count_n=args.count_n, count_epochs=args.count_epochs, position_n=args.position_n,
+                             position_epochs=args.position_epochs, size=32, n_explain=args.n_explain, repeats=args.repeats,
+                             threads=torch.get_num_threads(), torch=torch.__version__, machine=platform.machine()))
+    lines, passes = [], {}
+
+    # count: the label is the number of disks; the mask holds the disks (distractor squares excluded)
+    data, learn, t_train = train('count', args.count_n, args.count_epochs)
+    valid = learn.dls.valid.items
+    rows = list(range(min(args.n_explain, len(valid))))
+    masks = data.masks[valid['_row'].values[rows]]
+    cam = explain(learn, rows)
+    mae = (cam.preds - cam.targets).abs().mean().item()
+    mae_mean = (cam.targets - cam.targets.mean()).abs().mean().item()   # a model that predicts the average
+    me, pg = mask_energy(cam, masks).mean, pointing_game(cam, masks)
+    rc = randomization_check(learn, cam.images, layer=cam.layer)
+    rc_abs = randomization_check(learn, cam.images, layer=cam.layer, abs_maps=True)
+    res['count'] = dict(train_s=round(t_train, 1), valid_mae=round(mae, 3), valid_mae_predicting_mean=round(mae_mean, 3), layer=cam.layer, mask_fraction=round(float(masks.mean()), 4),
+                        mask_energy=round(me, 4), pointing_game=round(pg, 4), rank_corr=round(rc.mean, 4), rank_corr_abs_maps=round(rc_abs.mean, 4))
+    print(f"count: trained {t_train:.0f}s, MAE {mae:.2f} shapes on {len(rows)} validation images (predicting the mean: {mae_mean:.2f}); Grad-CAM layer {cam.layer}; disks cover {masks.mean():.1%} of pixels")
+    for k, v in [('mask_energy', me), ('pointing_game', pg), ('rank_corr', rc.mean)]:
+        line, ok = verdict(k, v); print('  ' + line); passes[f'count.{k}'] = ok
+    print(f"  (info) rank corr on |maps|: {rc_abs.mean:.3f}")
+    cam16 = explain(learn, rows, layer='net.1.2')        # one block earlier: 16x16 cells of 2 px, the size of a disk
+    me16, pg16 = mask_energy(cam16, masks).mean, pointing_game(cam16, masks)
+    rc16 = randomization_check(learn, cam16.images, layer='net.1.2')
+    res['count']['layer_16x16'] = dict(layer='net.1.2', mask_energy=round(me16, 4), pointing_game=round(pg16, 4), rank_corr=round(rc16.mean, 4))
+    print(f"  (info) Grad-CAM at net.1.2 (16x16): mask_energy {me16:.3f}, pointing_game {pg16:.3f}, rank corr {rc16.mean:.3f}")
+
+    # position: keypoints x0,y0 (disk) and x1,y1 (square); each output is scored against its own marker.
+    # A coordinate's map is signed by the side of the image, so magnitude is scored (use='abs', |map| energy).
+    pdata, plearn, pt_train = train('position', args.position_n, args.position_epochs)
+    pvalid = plearn.dls.valid.items
+    prow = list(range(min(args.n_explain, len(pvalid))))
+    names = plearn.target_spec.output_names
+    energies, points, pmae, pmae0 = [], [], [], []
+    for j, name in enumerate(names):
+        a = explain(plearn, prow, target=name)
+        k = j // 2
+        mk = np.stack([marker_mask(pdata.masks[r], pvalid[f'x{k}'].iloc[i], pvalid[f'y{k}'].iloc[i]) for i, r in zip(prow, pvalid['_row'].values[prow])])
+        energies.append(mask_energy(a.maps.abs(), mk).mean); points.append(pointing_game(a, mk, use='abs'))
+        pmae.append((a.preds - a.targets).abs().mean().item()); pmae0.append((a.targets - a.targets.mean()).abs().mean().item())
+    pme, ppg = float(np.mean(energies)), float(np.mean(points))
+    prc = randomization_check(plearn, a.images, target=names[0], layer=a.layer)
+    res['position'] = dict(train_s=round(pt_train, 1), valid_mae_scaled=round(float(np.mean(pmae)), 4),
+                           valid_mae_predicting_mean=round(float(np.mean(pmae0)), 4), layer=a.layer,
+                           mask_energy=round(pme, 4), pointing_game=round(ppg, 4), rank_corr=round(prc.mean, 4),
+                           per_output=dict(zip(names, [dict(mask_energy=round(e, 4), pointing_game=round(p, 4)) for e, p in zip(energies, points)])))
+    print(f"position: trained {pt_train:.0f}s, MAE {np.mean(pmae):.3f} (coordinates scaled to [-1,1]; predicting the mean: {np.mean(pmae0):.3f}); Grad-CAM layer {a.layer}; |map| scored per output against its marker")
+    for k, v in [('mask_energy', pme), ('pointing_game', ppg), ('rank_corr', prc.mean)]:
+        line, ok = verdict(k, v); print('  ' + line); passes[f'position.{k}'] = ok
+
+    # cost: Grad-CAM (the user's call, layer picked on the batch) vs a plain forward + backward of the same batch
+    model = learn.model
+    xb = torch.cat([cam.images] * (1 + 64 // len(cam.images)))[:64].to(next(model.parameters()).device)
+    def fwd_bwd():                                        # what one training step's forward and backward cost
+        with eval_mode(model):
+            model.zero_grad(set_to_none=True)
+            model(xb)[:, 0].sum().backward()
+        model.zero_grad(set_to_none=True)
+    def fwd_bwd_input():                                  # gradient of the output w.r.t. the input only (saliency)
+        with eval_mode(model):
+            x = xb.clone().requires_grad_(True)
+            torch.autograd.grad(model(x)[:, 0].sum(), x)
+    def fwd():
+        with eval_mode(model), torch.no_grad(): model(xb)
+    def gradcam(): explain(learn, xb)                     # the user's call: layer picked on the batch, maps upsampled, on the CPU
+    t_plain, t_input, t_fwd, t_cam = median_times([fwd_bwd, fwd_bwd_input, fwd, gradcam], args.repeats)
+    ratio = t_cam / t_plain
+    res['cost'] = dict(batch=64, plain_fwd_bwd_ms=round(1000 * t_plain, 2), fwd_bwd_input_ms=round(1000 * t_input, 2),
+                       forward_ms=round(1000 * t_fwd, 2), gradcam_ms=round(1000 * t_cam, 2), ratio=round(ratio, 3),
+                       ratio_vs_input_grad=round(t_cam / t_input, 3))
+    print(f"cost on a batch of 64 (median of {args.repeats}, interleaved): forward {1000*t_fwd:.1f} ms, forward+backward {1000*t_plain:.1f} ms "
+          f"(to the input only: {1000*t_input:.1f} ms), Grad-CAM {1000*t_cam:.1f} ms")
+    line, ok = verdict('gradcam_cost', ratio); print('  ' + line); passes['gradcam_cost'] = ok
+    print(f"  (info) Grad-CAM / input-gradient pass: {t_cam / t_input:.2f}")
+
+    res['goals'] = {k: f"{op} {g}" for k, (op, g) in GOALS.items()}
+    res['pass'] = passes
+    res['total_s'] = round(time.perf_counter() - t_start, 1)
+    save('interpret', res)
+    print(f"{sum(passes.values())}/{len(passes)} goals met; total {res['total_s']:.0f}s; results merged into {RESULTS} under 'interpret'")
+
+if __name__ == '__main__': main()

@@ -16,7 +16,8 @@ from scipy import ndimage
 from visreg_nb.core import set_seed
 from visreg_nb.data.synth import make_synthetic
 from visreg_nb.learner import regression_learner
-from visreg_nb.interpret.attribution import explain, eval_mode
+from visreg_nb.interpret.attribution import explain
+from visreg_nb.core import eval_mode
 from visreg_nb.interpret.metrics import mask_energy, pointing_game, randomization_check
 from _results import save, RESULTS             # the shared read-modify-write of bench/results.json
 

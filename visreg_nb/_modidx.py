@@ -2,6 +2,7 @@
 
 d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_url': '', 'lib_path': 'visreg_nb'},
   'syms': { 'visreg_nb.core': { 'visreg_nb.core.default_device': ('core.html#default_device', 'visreg_nb/core.py'),
+                                'visreg_nb.core.eval_mode': ('core.html#eval_mode', 'visreg_nb/core.py'),
                                 'visreg_nb.core.find_settings_file': ('core.html#find_settings_file', 'visreg_nb/core.py'),
                                 'visreg_nb.core.set_seed': ('core.html#set_seed', 'visreg_nb/core.py'),
                                 'visreg_nb.core.settings': ('core.html#settings', 'visreg_nb/core.py')},
@@ -331,8 +332,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                 'visreg_nb/interpret/attribution.py'),
                                                  'visreg_nb.interpret.attribution.check_saturation': ( 'interpret.attribution.html#check_saturation',
                                                                                                        'visreg_nb/interpret/attribution.py'),
-                                                 'visreg_nb.interpret.attribution.eval_mode': ( 'interpret.attribution.html#eval_mode',
-                                                                                                'visreg_nb/interpret/attribution.py'),
                                                  'visreg_nb.interpret.attribution.explain': ( 'interpret.attribution.html#explain',
                                                                                               'visreg_nb/interpret/attribution.py'),
                                                  'visreg_nb.interpret.attribution.gradcam_batch': ( 'interpret.attribution.html#gradcam_batch',

@@ -5,19 +5,19 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #de9df662
+# %% ../nbs/99_all.ipynb #3a76902c
 from fastai.vision.all import *
 from .core import *
 from .data.synth import *
 from .data.validate import *
 from .data.block import *
 from .learner import *
-from .quickstart import *
 from .interpret.attribution import *
 from .interpret.metrics import *
 from .errors.core import *
 from .errors.labels import *
 from .errors.drift import *
+from .report import *
 
-# %% ../nbs/99_all.ipynb #53a5c99b
+# %% ../nbs/99_all.ipynb #5cf432f0
 __all__ = [n for n in dir() if not n.startswith('_')]

@@ -1,0 +1,126 @@
+"The report template run end to end through `run_report` and `visreg-report`, with smoke parameters; outputs in tmp_path."
+import json, subprocess, sys
+import pandas as pd, pytest, nbformat
+from visreg_nb.report import run_report, template_notebook, REPORT_DEFAULTS
+from visreg_nb.data.synth import save_synthetic
+
+SECTIONS = ['Data', 'Training', 'Explanations of the best and worst predictions', 'Error analysis', 'Error by true value', 'Label issues', 'Outputs']
+
+def _check(out, n_items):
+    m = json.loads((out/'metrics.json').read_text())
+    html = (out/'report.html').read_text()
+    for s in SECTIONS: assert f'>{s}' in html, s
+    assert 'def ' not in html and 'import ' not in html.split('</style>')[-1], 'code cells should be hidden'
+    assert html.count('<img') >= 5 and (out/'model.pkl').stat().st_size > 1000
+    assert m['n_items'] == n_items and m['n_train'] + m['n_valid'] == n_items
+    return m, html
+
+def test_synthetic_task_beats_baseline(tmp_path):
+    m = run_report(dict(dataset='size', epochs=10, max_items=400), tmp_path/'size', progress=False)
+    got, _ = _check(tmp_path/'size', 400)
+    assert got == m and m['target'] == ['radius']
+    assert 0 < m['mae'] < 0.5*m['baseline_mae']
+    assert m['parameters']['epochs'] == 10 and m['parameters']['out_dir'] == str((tmp_path/'size').resolve())
+    # the exported model, loaded instead of trained, gives the same validation error on the same data
+    m2 = run_report(dict(dataset='size', max_items=400, learner_path=str(tmp_path/'size'/'model.pkl')), tmp_path/'loaded', progress=False)
+    assert m2['mae'] == pytest.approx(m['mae'], rel=1e-4)
+    assert 'loaded from' in (tmp_path/'loaded'/'report.html').read_text()
+
+def test_digits_and_cli(tmp_path):
+    out = tmp_path/'digits'
+    r = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--dataset', 'digits', '--out', str(out), '-p', 'epochs', '12',
+                        '-p', 'max_items', '400', '-p', 'methods', '[gradcam, ig]'], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    m, html = _check(out, 400)
+    assert 'ig, best predictions' in html and 'gradcam, worst predictions' in html and m['parameters']['methods'] == ['gradcam', 'ig']
+    assert m['target'] == ['angle'] and m['mae'] < 0.5*m['baseline_mae']
+    assert str(out/'report.html') in r.stdout
+    again = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--dataset', 'digits', '--out', str(out)], capture_output=True, text=True, timeout=120)
+    assert again.returncode != 0 and '--force' in again.stderr and str(out) in again.stderr
+    assert json.loads((out/'metrics.json').read_text()) == m
+
+@pytest.fixture
+def csv_data(tmp_path):
+    data = save_synthetic(tmp_path/'data', 'brightness', n=300, size=32, seed=1)
+    df = pd.read_csv(tmp_path/'data'/'labels.csv').rename(columns={'brightness': '<b>age</b>'})
+    df['note'] = 'x'
+    df.to_csv(tmp_path/'data'/'labels.csv', index=False)
+    return tmp_path/'data'/'labels.csv'
+
+def test_csv_dataset_and_html_escaping(tmp_path, csv_data):
+    out = tmp_path/'csv'
+    m = run_report(dict(dataset=str(csv_data), label_col='<b>age</b>', epochs=10), out, progress=False)
+    _, html = _check(out, 300)
+    assert m['target'] == ['<b>age</b>'] and m['mae'] < m['baseline_mae']
+    assert '&lt;b&gt;age&lt;/b&gt;' in html and '<b>age</b>' not in html
+
+def test_bad_parameters_stop_before_training(tmp_path, csv_data):
+    for params, msg in [(dict(dataset='faces'), "dataset='faces'"),
+                        (dict(dataset=str(tmp_path/'none.csv')), 'dataset='),
+                        (dict(dataset=str(csv_data), label_col='age'), "label_col='age'"),
+                        (dict(dataset=str(csv_data), label_col='note'), "label_col='note': column is not numeric"),
+                        (dict(dataset=str(csv_data), label_col='<b>age</b>', fn_col='file'), "fn_col='file'"),
+                        (dict(dataset='count', learner_path=str(tmp_path/'no.pkl')), 'learner_path=')]:
+        with pytest.raises((ValueError, FileNotFoundError), match=msg.replace('(', r'\(').replace('[', r'\[')):
+            run_report(params, tmp_path/'out', progress=False)
+        assert not (tmp_path/'out'/'report.ipynb').exists()
+
+def test_no_overwrite_without_force(tmp_path):
+    out = tmp_path/'full'; out.mkdir(); (out/'mine.txt').write_text('keep')
+    with pytest.raises(FileExistsError, match='--force'): run_report(dict(dataset='count'), out, progress=False)
+    assert (out/'mine.txt').read_text() == 'keep'
+
+def test_failing_cell_keeps_partial_notebook(tmp_path):
+    out = tmp_path/'fail'
+    with pytest.raises(RuntimeError) as e: run_report(dict(dataset='count', arch='no_such_net'), out, progress=False)
+    msg = str(e.value)
+    assert 'failed in cell' in msg and 'ValueError' in msg and 'no_such_net' in msg and str(out/'report.ipynb') in msg
+    nb = nbformat.read(str(out/'report.ipynb'), as_version=4)
+    assert any(o.get('ename') == 'ValueError' for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', []))
+    assert not (out/'metrics.json').exists() and not (out/'report.html').exists()
+
+def test_defaults_match_template():
+    nb = template_notebook()
+    tagged = [c for c in nb.cells if 'parameters' in c.metadata.get('tags', [])]
+    assert len(tagged) == 1
+    ns = {}; exec(tagged[0].source, ns)
+    assert {k: ns[k] for k in REPORT_DEFAULTS} == REPORT_DEFAULTS
+
+def test_grid_runs_in_parallel_and_writes_index(tmp_path):
+    grid = tmp_path/'grid.yaml'
+    grid.write_text("dataset: [count, '<i>bad</i>']\nmax_items: 100\n")
+    r = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--grid', str(grid), '--out', str(tmp_path/'g'), '--workers', '2'],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode != 0 and "dataset='<i>bad</i>'" in r.stderr  # every parameter set is checked before any run starts
+    grid.write_text("dataset: [count, size]\nmax_items: 100\n")
+    r = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--grid', str(grid), '--out', str(tmp_path/'g'), '--workers', '2',
+                        '-p', 'epochs', '1'], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    index = (tmp_path/'g'/'index.html').read_text()
+    assert 'href="run00/report.html"' in index and 'href="run01/report.html"' in index and index.count('<tr>') == 3
+    for i, task in enumerate(['count', 'size']):
+        m = json.loads((tmp_path/'g'/f'run{i:02d}'/'metrics.json').read_text())
+        assert m['dataset'] == task and m['n_items'] == 100 and m['parameters']['epochs'] == 1
+        assert f"{m['mae']:.4g}" in index
+
+def test_make_report_parameters_are_valid():
+    "`make report`'s command line parses into parameters check_params accepts: the full-size digits report."
+    import shlex
+    from pathlib import Path
+    from visreg_nb.report import parse_cli_params, check_params
+    root = Path(__file__).resolve().parent.parent
+    cmd = subprocess.run(['make', '-n', '-o', '.venv/.visreg-installed', 'report', 'OUT=x'], cwd=root,
+                         capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    args = shlex.split(cmd)
+    assert args[0].endswith('visreg-report') and args[args.index('--out')+1] == 'x' and '--force' not in args
+    pairs = [args[i+1:i+3] for i, a in enumerate(args) if a == '-p']
+    p = check_params(parse_cli_params(args[args.index('--dataset')+1], pairs))
+    assert p['dataset'] == 'digits' and p['smoke'] is False and p['max_items'] is None and p['epochs'] >= 5
+
+def test_keypoints_report(tmp_path):
+    "Keypoint targets: one metrics row per keypoint, per-coordinate columns in the label table, every section rendered."
+    m = run_report(dict(dataset='position', max_items=120, epochs=2), tmp_path/'kp', progress=False)
+    _, html = _check(tmp_path/'kp', 120)
+    assert m['kind'] == 'keypoints' and m['target'] == ['x0', 'y0', 'x1', 'y1']
+    assert {'kp0/MAE', 'kp1/MAE'} <= set(m['metrics']) and m['mae'] == m['metrics']['kp0/MAE']
+    assert 'oof_pred_x1' in html and 'bins of the true x0' in html

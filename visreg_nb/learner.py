@@ -106,8 +106,6 @@ class RegressionLoss:
         return per.mean() if self.reduction == 'mean' else per.sum() if self.reduction == 'sum' else per
 
 # %% ../nbs/03_learner.ipynb #1d5e7f11
-def _r2(p, t): return 1 - ((t - p)**2).sum() / ((t - t.mean())**2).sum()
-
 def _mae(m, p, t): return (p[:, m.idx] - t[:, m.idx]).abs().mean().item()
 def _rmse(m, p, t): return (p[:, m.idx] - t[:, m.idx]).pow(2).mean().sqrt().item()
 def _r2(m, p, t):
@@ -260,7 +258,7 @@ def get_regression_preds(learn:RegressionLearner, # a learner from `regression_l
     "One row per item: true values and predictions (and std, class) in original units, named by target."
     spec = learn.target_spec
     if dl is None: dl = learn.dls[ds_idx].new(shuffle=False, drop_last=False)
-    preds, targs = learn.get_preds(dl=dl)
+    with learn.no_bar(): preds, targs = learn.get_preds(dl=dl)   # a table, not a progress bar, is the output
     preds, targs = _plain(preds), (tuple(map(_plain, targs)) if isinstance(targs, (tuple, list)) else _plain(targs))
     items = dl.items
     df = pd.DataFrame({'_row': items['_row'].to_numpy() if isinstance(items, pd.DataFrame) and '_row' in items else np.arange(len(preds))})

@@ -92,7 +92,7 @@ class TargetSpec:
         return f"TargetSpec({self.names}, kind={self.kind!r}, mean={np.round(self.mean, 4).tolist()}, std={np.round(self.std, 4).tolist()}, units={self.units!r}{extra})"
 
 # %% ../../nbs/02_data.block.ipynb #a05632cd
-def _as_tensor(x): return x if isinstance(x, Tensor) else torch.as_tensor(np.asarray(x, dtype=float))
+def _as_tensor(x): return x if isinstance(x, Tensor) else torch.from_numpy(np.array(x, dtype=float))  # a copy: labels may come read-only from pandas
 def _like(res, x): return res if isinstance(x, Tensor) else res.numpy()
 
 @patch

@@ -283,6 +283,9 @@ def drift_report(learn,                     # a trained regression `Learner`
                  seed:int=0,
                 )->DriftReport:
     "Prediction, embedding and image-property drift between two item sets; with labels, which slices got worse."
+    if 1/(n_permutations + 1) > alpha:
+        warnings.warn(f"with n_permutations={n_permutations} the smallest embedding p-value is 1/{n_permutations + 1} > alpha={alpha}, "
+                      f"so embedding drift can never be flagged; use n_permutations >= {math.ceil(1/alpha) - 1}")
     spec = learn.target_spec
     path = getattr(learn.dls, 'path', '.')
     sets = {}

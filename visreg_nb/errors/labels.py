@@ -120,6 +120,8 @@ def _predict(model, x, bs=512):
     with torch.no_grad(): return torch.cat([model(x[i:i+bs].to(dev)).float().cpu() for i in range(0, len(x), bs)]).numpy()
 
 # %% ../../nbs/05a_errors.labels.ipynb #999e3a04
+def _records(df): return [] if df is None else df.to_dict('records')  # attrs hold plain values: pandas compares them in merge/round
+
 def label_issues(data,                 # a SynthData, a DataFrame (with `from_df` column kwargs) or RegressionDataLoaders
                  k_folds:int=5,        # folds: each item is predicted by a model trained on the others
                  epochs:int=8,         # epochs per fold
@@ -159,7 +161,7 @@ def label_issues(data,                 # a SynthData, a DataFrame (with `from_df
     res = pd.concat([res, q], axis=1)
     res['rank'] = res.label_quality.rank(method='first').astype(int)
     res['fold'] = folds
-    res.attrs.update(target_names=spec.names, kind=spec.kind, skipped=getattr(dls, 'skipped', None))
+    res.attrs.update(target_names=spec.names, kind=spec.kind, skipped=_records(getattr(dls, 'skipped', None)))
     return res.set_index('_row', drop=False).rename_axis(None)
 
 # %% ../../nbs/05a_errors.labels.ipynb #35dc282b

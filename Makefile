@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml setup.py
 	@start=$$(date +%s); \
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
 	$(BIN)/python -m pip install -q --upgrade pip && \
-	$(BIN)/python -m pip install -q -e ".[dev]" && \
+	$(BIN)/python -m pip install -q -e ".[dev,deploy]" && \
 	touch $(STAMP) && echo "install: $$(( $$(date +%s) - start ))s"
 
 install: $(STAMP)

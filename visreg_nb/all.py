@@ -18,6 +18,7 @@ from .errors.core import *
 from .errors.labels import *
 from .errors.drift import *
 from .report import *
+from .course import *
 
 # %% ../nbs/99_all.ipynb #5cf432f0
 __all__ = [n for n in dir() if not n.startswith('_')]

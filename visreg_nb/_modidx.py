@@ -314,6 +314,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                    'visreg_nb/interpret/attribution.py'),
                                                  'visreg_nb.interpret.attribution._batches': ( 'interpret.attribution.html#_batches',
                                                                                                'visreg_nb/interpret/attribution.py'),
+                                                 'visreg_nb.interpret.attribution._conv_blocks': ( 'interpret.attribution.html#_conv_blocks',
+                                                                                                   'visreg_nb/interpret/attribution.py'),
                                                  'visreg_nb.interpret.attribution._fwd': ( 'interpret.attribution.html#_fwd',
                                                                                            'visreg_nb/interpret/attribution.py'),
                                                  'visreg_nb.interpret.attribution._gradshap': ( 'interpret.attribution.html#_gradshap',

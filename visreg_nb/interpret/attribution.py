@@ -125,21 +125,33 @@ def _layer_by_name(model, layer):
         if m is layer: return n
     raise ValueError(f"layer {type(layer).__name__} is not a module of this model; pass a module of the model or its name from model.named_modules()")
 
-def pick_layer(acts:dict,        # module -> recorded output, in forward order
+def pick_layer(acts:dict,        # module -> recorded output, in forward order (convolutions and the blocks around them)
                names:dict,       # module -> name
                min_size:int=7,   # smallest acceptable map side
               )->tuple:          # (module, name, (h, w))
-    "The last Conv2d whose recorded output map is at least `min_size` on each side (else the last Conv2d)."
+    "The last Conv2d whose output map is at least `min_size` on each side (else the last Conv2d), widened to the outermost block around it with the same output shape."
     convs = [(m, o) for m, o in acts.items() if isinstance(m, nn.Conv2d) and o.ndim == 4]
     if not convs: raise ValueError("the model has no Conv2d layer for Grad-CAM; pass layer= a module with a 4-d output, or use method='ig'")
     ok = [(m, o) for m, o in convs if min(o.shape[-2:]) >= min_size]
     m, o = (ok or convs)[-1]
+    by_name = {names[k]: k for k in acts if k in names}
+    parts = names[m].split('.')
+    for i in range(len(parts) - 1, 0, -1):             # ancestors, innermost first: keep going while the output keeps the shape
+        anc = by_name.get('.'.join(parts[:i]))
+        if anc is None or not isinstance(acts[anc], torch.Tensor) or acts[anc].shape != o.shape: break
+        m = anc
     return m, names[m], tuple(o.shape[-2:])
 
 def _warn_small(name, hw, min_size=7):
     if min(hw) < min_size:
         warnings.warn(f"Grad-CAM layer {name!r} gives a {hw[0]}x{hw[1]} map at this input size; a map smaller than {min_size}x{min_size} "
                       "says little about where the evidence is. Pass an earlier layer (layer=...), larger images, or method='ig'.")
+
+def _conv_blocks(model):
+    "The Conv2d modules of `model` and the (non-root) modules containing one: the candidates `pick_layer` chooses from."
+    named = list(model.named_modules())
+    conv_names = [n for n, m in named if isinstance(m, nn.Conv2d)]
+    return [m for n, m in named if n and any(c == n or c.startswith(n + '.') for c in conv_names)]
 
 def gradcam_batch(model:nn.Module,  # in eval mode, no in-place ops after `layer`
                   x:torch.Tensor,   # (B,3,H,W) normalized batch on the model's device
@@ -151,7 +163,7 @@ def gradcam_batch(model:nn.Module,  # in eval mode, no in-place ops after `layer
                  )->dict:           # maps (B,H,W), preds (B,), layer (module), hw, acts
     "Signed Grad-CAM of one output for a batch, in one forward and one backward pass."
     mod_names = {m: n for n, m in model.named_modules()}
-    cands = [layer] if layer is not None else [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    cands = [layer] if layer is not None else _conv_blocks(model)
     x = x.detach().clone().requires_grad_(True)  # keeps a graph even when the weights are frozen
     with torch.enable_grad():
         out, acts = _run(model, x, [*cands, *watch])
@@ -381,7 +393,7 @@ def explain(learn,                  # a fastai Learner or a torch nn.Module
             items,                  # (B,3,H,W) batch, DataLoader, list of files/PIL images, or validation row positions
             method:str='gradcam',   # 'gradcam', 'ig', 'gradshap', 'kernelshap', 'occlusion' or 'saliency'
             target=None,            # output index or name (`learn.target_spec.output_names`); None for one output
-            layer=None,             # Grad-CAM layer: a module or its name; None picks the last Conv2d with a map >= 7x7
+            layer=None,             # Grad-CAM layer: a module or its name; None picks the block of the last Conv2d with a map >= 7x7
             reference=None,         # explain ŷ against: None, 'mean' (training mean), a number, or 'y' (residual ŷ − y)
             relu:bool=False,        # Grad-CAM only: clip at zero (classification style)
             bs:int=64,              # batch size for lists of items and for captum's internal batches

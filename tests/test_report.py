@@ -1,7 +1,7 @@
 "The report template run end to end through `run_report` and `visreg-report`, with smoke parameters; outputs in tmp_path."
 import json, subprocess, sys
 import pandas as pd, pytest, nbformat
-from visreg_nb.report import run_report, template_notebook, REPORT_DEFAULTS
+from visreg_nb.report import run_report
 from visreg_nb.data.synth import save_synthetic
 
 SECTIONS = ['Data', 'Training', 'Explanations of the best and worst predictions', 'Error analysis', 'Error by true value', 'Label issues', 'Outputs']
@@ -65,11 +65,6 @@ def test_bad_parameters_stop_before_training(tmp_path, csv_data):
             run_report(params, tmp_path/'out', progress=False)
         assert not (tmp_path/'out'/'report.ipynb').exists()
 
-def test_no_overwrite_without_force(tmp_path):
-    out = tmp_path/'full'; out.mkdir(); (out/'mine.txt').write_text('keep')
-    with pytest.raises(FileExistsError, match='--force'): run_report(dict(dataset='count'), out, progress=False)
-    assert (out/'mine.txt').read_text() == 'keep'
-
 def test_failing_cell_keeps_partial_notebook(tmp_path):
     out = tmp_path/'fail'
     with pytest.raises(RuntimeError) as e: run_report(dict(dataset='count', arch='no_such_net'), out, progress=False)
@@ -78,13 +73,6 @@ def test_failing_cell_keeps_partial_notebook(tmp_path):
     nb = nbformat.read(str(out/'report.ipynb'), as_version=4)
     assert any(o.get('ename') == 'ValueError' for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', []))
     assert not (out/'metrics.json').exists() and not (out/'report.html').exists()
-
-def test_defaults_match_template():
-    nb = template_notebook()
-    tagged = [c for c in nb.cells if 'parameters' in c.metadata.get('tags', [])]
-    assert len(tagged) == 1
-    ns = {}; exec(tagged[0].source, ns)
-    assert {k: ns[k] for k in REPORT_DEFAULTS} == REPORT_DEFAULTS
 
 def test_grid_runs_in_parallel_and_writes_index(tmp_path):
     grid = tmp_path/'grid.yaml'

@@ -35,9 +35,6 @@ def template_notebook(path=None): # default: `report_template()`
     import nbformat
     nb = nbformat.read(str(path or report_template()), as_version=4)
     tagged = [c for c in nb.cells if 'parameters' in c.metadata.get('tags', [])]
-    if not tagged:
-        tagged = [c for c in nb.cells if c.cell_type == 'code' and c.source.lstrip().startswith('dataset =')]
-        for c in tagged: c.metadata['tags'] = ['parameters']
     if len(tagged) != 1: raise ValueError(f"the report template must have exactly one parameters cell, found {len(tagged)}")
     return nb
 
@@ -115,8 +112,7 @@ def run_report(params:dict,        # report parameters (see `REPORT_DEFAULTS`)
     "Validate `params`, execute the report template with papermill into `out_dir`, render it to HTML; return the metrics."
     import papermill as pm
     out = Path(out_dir).resolve()
-    if out.exists() and any(out.iterdir()) and not force: _prepare_out(out, force)
-    params = check_params(dict(params))
+    params = check_params(dict(params))   # nothing is written or removed until the parameters are valid
     _prepare_out(out, force)
     params['out_dir'] = str(out)
     nb_out = out/'report.ipynb'

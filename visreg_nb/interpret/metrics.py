@@ -6,6 +6,7 @@
 from __future__ import annotations
 import copy, math, warnings
 from collections import namedtuple
+from types import SimpleNamespace
 import numpy as np, pandas as pd, torch, torch.nn as nn
 import matplotlib.pyplot as plt
 from scipy import ndimage, stats
@@ -63,7 +64,8 @@ def mask_energy(maps,   # (N,H,W) maps or an `Attributions`
     mp = _maps(maps); mk = _masks(masks, mp)
     pos = mp.clamp(min=0)
     total = pos.sum((1, 2)); inside = (pos * mk).sum((1, 2))
-    per = torch.where(total > 0, inside / total.clamp(min=1e-30), torch.full_like(total, float('nan'))).numpy()
+    ok = (total > 0) & mk.flatten(1).any(1)          # an empty mask has nothing to find: NaN, as in `pointing_game`
+    per = torch.where(ok, inside / total.clamp(min=1e-30), torch.full_like(total, float('nan'))).numpy()
     return MaskEnergy(per, float(np.nanmean(per)) if np.isfinite(per).any() else float('nan'))
 
 # %% ../../nbs/04a_interpret.metrics.ipynb #a3d7c70a
@@ -139,20 +141,31 @@ def insertion_curve(model_or_learn, x, maps, target=None, steps:int=20, fill='me
 
 # %% ../../nbs/04a_interpret.metrics.ipynb #3f588a04
 class RandomizationCheck:
-    "Rank correlation between original maps and maps of models with re-initialised weights."
-    def __init__(self, table, per_image, method, layer):
-        self.table, self.per_image, self.method, self.layer = table, per_image, method, layer
+    "Rank correlation between original maps and maps of models with re-initialised weights, over independent random draws."
+    def __init__(self, table, per_draw, method, layer, seeds, original):
+        self.table, self.per_draw, self.method, self.layer, self.seeds, self.original = table, per_draw, method, layer, seeds, original
     @property
     def mean(self)->float:
-        "Mean Spearman correlation per image once every layer is randomized."
-        return float(np.nanmean(self.per_image)) if np.isfinite(self.per_image).any() else float('nan')
-    def __repr__(self): return f"RandomizationCheck({self.method!r}, steps={len(self.table)}, mean rank correlation after randomizing all: {self.mean:.3f})"
+        "Mean signed Spearman correlation (over draws and images) once every layer is randomized."
+        return float(np.nanmean(self.per_draw)) if np.isfinite(self.per_draw).any() else float('nan')
+    @property
+    def mean_abs(self)->float:
+        "Mean |Spearman correlation| once every layer is randomized: how alike a random model's map is, whatever its sign."
+        return float(np.nanmean(np.abs(self.per_draw))) if np.isfinite(self.per_draw).any() else float('nan')
+    @property
+    def draw_means(self)->np.ndarray:
+        "Mean signed correlation of each draw (one random model per seed in `seeds`)."
+        return np.array([np.nanmean(r) if np.isfinite(r).any() else np.nan for r in self.per_draw])
+    def __repr__(self):
+        return (f"RandomizationCheck({self.method!r}, steps={len(self.table)}, draws={len(self.seeds)}; after randomizing all: "
+                f"mean rank correlation {self.mean:.3f}, mean |rank correlation| {self.mean_abs:.3f})")
     def plot(self, ax=None):
-        "Mean rank correlation as layers are randomized from the top."
+        "Mean rank correlation (and mean |rank correlation|) as layers are randomized from the top."
         ax = ax or plt.subplots(figsize=(5, 3))[1]
-        ax.plot(range(len(self.table)), self.table.mean_spearman, 'o-')
+        ax.plot(range(len(self.table)), self.table.mean_spearman, 'o-', label='signed')
+        ax.plot(range(len(self.table)), self.table.mean_abs_spearman, 's--', label='|ρ|')
         ax.set_xticks(range(len(self.table))); ax.set_xticklabels(self.table.randomized, rotation=60, fontsize=7)
-        ax.axhline(0, color='gray', lw=0.5); ax.set_ylim(-1.05, 1.05)
+        ax.axhline(0, color='gray', lw=0.5); ax.set_ylim(-1.05, 1.05); ax.legend(fontsize=7)
         ax.set_ylabel('Spearman vs original'); ax.set_xlabel('randomized down to')
         return ax
 
@@ -175,32 +188,44 @@ def randomization_check(learn_or_model,       # a Learner or a torch model
                         target=None,          # output index or name
                         cascade:bool=True,    # randomize layer by layer from the top (else all at once)
                         abs_maps:bool=False,  # compare |maps| instead of signed maps
-                        seed:int=0,           # seed of the re-initialisation
+                        seed:int=0,           # seed of the first re-initialisation
+                        draws:int=3,          # independent re-initialisations, with seeds seed, seed+1, ...
                         **kwargs,             # passed to `explain` (layer=, reference=, ...)
                        )->RandomizationCheck:
     "Adebayo et al.'s model-parameter randomization test: Spearman correlation of maps before and after re-initialising weights."
+    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
+        raise ValueError(f"draws={draws!r} must be a whole number of random models, at least 1")
     model, lrn = unwrap_model(learn_or_model)
     names = output_names(learn_or_model)
     if names is not None and target is None and len(names) > 1: resolve_target(None, names, len(names))
     tgt = resolve_target(target, names, len(names) if names else None) if isinstance(target, str) else target
-    orig = explain(model, x, method=method, target=tgt, **kwargs)
+    orig = explain(learn_or_model, x, method=method, target=tgt, **kwargs)   # with a Learner: its baselines (black, training images)
     kwargs = {**kwargs, 'layer': orig.layer} if method == 'gradcam' else kwargs
     prep = (lambda t: t.abs()) if abs_maps else (lambda t: t)
     m0 = prep(orig.maps)
-    rnd = copy.deepcopy(model)
-    layers = [(n, m) for n, m in rnd.named_modules() if any(True for _ in m.parameters(recurse=False))][::-1]
-    if not layers: raise ValueError("the model has no parameters to randomize")
-    gen = torch.Generator().manual_seed(seed)
-    rows, per = [], None
+    seeds = [seed + d for d in range(draws)]
+    steps, finals = None, []
     with warnings.catch_warnings(), torch.random.fork_rng(devices=[]):   # the caller's random state is left alone
         warnings.simplefilter('ignore')           # small-map and saturation warnings were given for the original
-        torch.manual_seed(seed)
-        for i, (n, m) in enumerate(layers):
-            _reinit(m, gen)
-            if not cascade and i < len(layers) - 1: continue
-            per = _spearman(m0, prep(explain(rnd, x, method=method, target=tgt, **kwargs).maps))
-            rows.append(dict(randomized=n or '(model)', n_layers=i + 1, mean_spearman=float(np.nanmean(per)) if np.isfinite(per).any() else float('nan')))
-    return RandomizationCheck(pd.DataFrame(rows), per, method, orig.layer)
+        for s in seeds:
+            rnd = copy.deepcopy(model)
+            subject = rnd if lrn is None else SimpleNamespace(model=rnd, dls=getattr(lrn, 'dls', None), target_spec=_spec(lrn))
+            layers = [(n, m) for n, m in rnd.named_modules() if any(True for _ in m.parameters(recurse=False))][::-1]
+            if not layers: raise ValueError("the model has no parameters to randomize")
+            gen = torch.Generator().manual_seed(s)
+            torch.manual_seed(s)
+            per_step = []
+            for i, (n, m) in enumerate(layers):
+                _reinit(m, gen)
+                if not cascade and i < len(layers) - 1: continue
+                per_step.append((n or '(model)', i + 1, _spearman(m0, prep(explain(subject, x, method=method, target=tgt, **kwargs).maps))))
+            steps = steps or [(n, k, []) for n, k, _ in per_step]
+            for (_, _, acc), (_, _, r) in zip(steps, per_step): acc.append(r)
+            finals.append(per_step[-1][2])
+    avg = lambda rs: float(np.nanmean(rs)) if np.isfinite(rs).any() else float('nan')
+    table = pd.DataFrame([dict(randomized=n, n_layers=k, mean_spearman=avg(np.stack(rs)), mean_abs_spearman=avg(np.abs(np.stack(rs))))
+                          for n, k, rs in steps])
+    return RandomizationCheck(table, np.stack(finals), method, orig.layer, seeds, orig)
 
 # %% ../../nbs/04a_interpret.metrics.ipynb #a72e0e05
 MapsByBin = namedtuple('MapsByBin', 'edges maps counts')

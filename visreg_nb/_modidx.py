@@ -402,6 +402,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                     'visreg_nb/interpret/metrics.py'),
                                              'visreg_nb.interpret.metrics._masks': ( 'interpret.metrics.html#_masks',
                                                                                      'visreg_nb/interpret/metrics.py'),
+                                             'visreg_nb.interpret.metrics._nanmean': ( 'interpret.metrics.html#_nanmean',
+                                                                                       'visreg_nb/interpret/metrics.py'),
                                              'visreg_nb.interpret.metrics._preds_targets': ( 'interpret.metrics.html#_preds_targets',
                                                                                              'visreg_nb/interpret/metrics.py'),
                                              'visreg_nb.interpret.metrics._reinit': ( 'interpret.metrics.html#_reinit',

@@ -18,6 +18,10 @@ __all__ = ['MaskEnergy', 'MapsByBin', 'pointing_game', 'mask_energy', 'Curve', '
            'RandomizationCheck', 'randomization_check', 'mean_map_by_bin', 'worst_residual_gallery']
 
 # %% ../../nbs/04a_interpret.metrics.ipynb #a66583f3
+def _nanmean(a)->float:
+    "Mean of the finite values, NaN when there is none (without numpy's empty-slice warning)."
+    return float(np.nanmean(a)) if np.isfinite(a).any() else float('nan')
+
 def _maps(maps)->torch.Tensor:
     "Maps (N,H,W) as a float tensor, from an `Attributions`, a tensor or an array."
     if isinstance(maps, Attributions): maps = maps.maps
@@ -52,7 +56,7 @@ def pointing_game(maps,                # (N,H,W) maps or an `Attributions`
         dist = ndimage.distance_transform_edt(~mk[i])          # distance of every pixel to the nearest mask pixel
         hits[i] = float(dist.flat[peak[i]] <= tolerance)
     if per_image: return hits
-    return float(np.nanmean(hits)) if np.isfinite(hits).any() else float('nan')
+    return _nanmean(hits)
 
 # %% ../../nbs/04a_interpret.metrics.ipynb #507abea7
 MaskEnergy = namedtuple('MaskEnergy', 'per_image mean')
@@ -66,7 +70,7 @@ def mask_energy(maps,   # (N,H,W) maps or an `Attributions`
     total = pos.sum((1, 2)); inside = (pos * mk).sum((1, 2))
     ok = (total > 0) & mk.flatten(1).any(1)          # an empty mask has nothing to find: NaN, as in `pointing_game`
     per = torch.where(ok, inside / total.clamp(min=1e-30), torch.full_like(total, float('nan'))).numpy()
-    return MaskEnergy(per, float(np.nanmean(per)) if np.isfinite(per).any() else float('nan'))
+    return MaskEnergy(per, _nanmean(per))
 
 # %% ../../nbs/04a_interpret.metrics.ipynb #a3d7c70a
 class Curve:
@@ -75,7 +79,7 @@ class Curve:
         self.kind, self.fractions, self.curves, self.preds, self.fill_preds = kind, fractions, curves, preds, fill_preds
         self.auc = np.trapezoid(curves, fractions, axis=1) if hasattr(np, 'trapezoid') else np.trapz(curves, fractions, axis=1)
     @property
-    def mean_auc(self)->float: return float(np.nanmean(self.auc)) if np.isfinite(self.auc).any() else float('nan')
+    def mean_auc(self)->float: return _nanmean(self.auc)
     def __repr__(self): return f"Curve({self.kind!r}, n={len(self.curves)}, steps={len(self.fractions)-1}, mean_auc={self.mean_auc:.3f})"
     def plot(self, ax=None, label=None):
         "Every image's curve (thin) and the mean (thick)."
@@ -147,15 +151,15 @@ class RandomizationCheck:
     @property
     def mean(self)->float:
         "Mean signed Spearman correlation (over draws and images) once every layer is randomized."
-        return float(np.nanmean(self.per_draw)) if np.isfinite(self.per_draw).any() else float('nan')
+        return _nanmean(self.per_draw)
     @property
     def mean_abs(self)->float:
         "Mean |Spearman correlation| once every layer is randomized: how alike a random model's map is, whatever its sign."
-        return float(np.nanmean(np.abs(self.per_draw))) if np.isfinite(self.per_draw).any() else float('nan')
+        return _nanmean(np.abs(self.per_draw))
     @property
     def draw_means(self)->np.ndarray:
         "Mean signed correlation of each draw (one random model per seed in `seeds`)."
-        return np.array([np.nanmean(r) if np.isfinite(r).any() else np.nan for r in self.per_draw])
+        return np.array([_nanmean(r) for r in self.per_draw])
     def __repr__(self):
         return (f"RandomizationCheck({self.method!r}, steps={len(self.table)}, draws={len(self.seeds)}; after randomizing all: "
                 f"mean rank correlation {self.mean:.3f}, mean |rank correlation| {self.mean_abs:.3f})")
@@ -204,7 +208,7 @@ def randomization_check(learn_or_model,       # a Learner or a torch model
     prep = (lambda t: t.abs()) if abs_maps else (lambda t: t)
     m0 = prep(orig.maps)
     seeds = [seed + d for d in range(draws)]
-    steps, finals = None, []
+    runs = []                                     # per draw: (name, n_layers, per-image correlations) per step
     with warnings.catch_warnings(), torch.random.fork_rng(devices=[]):   # the caller's random state is left alone
         warnings.simplefilter('ignore')           # small-map and saturation warnings were given for the original
         for s in seeds:
@@ -214,18 +218,17 @@ def randomization_check(learn_or_model,       # a Learner or a torch model
             if not layers: raise ValueError("the model has no parameters to randomize")
             gen = torch.Generator().manual_seed(s)
             torch.manual_seed(s)
-            per_step = []
+            run = []
             for i, (n, m) in enumerate(layers):
                 _reinit(m, gen)
                 if not cascade and i < len(layers) - 1: continue
-                per_step.append((n or '(model)', i + 1, _spearman(m0, prep(explain(subject, x, method=method, target=tgt, **kwargs).maps))))
-            steps = steps or [(n, k, []) for n, k, _ in per_step]
-            for (_, _, acc), (_, _, r) in zip(steps, per_step): acc.append(r)
-            finals.append(per_step[-1][2])
-    avg = lambda rs: float(np.nanmean(rs)) if np.isfinite(rs).any() else float('nan')
-    table = pd.DataFrame([dict(randomized=n, n_layers=k, mean_spearman=avg(np.stack(rs)), mean_abs_spearman=avg(np.abs(np.stack(rs))))
-                          for n, k, rs in steps])
-    return RandomizationCheck(table, np.stack(finals), method, orig.layer, seeds, orig)
+                run.append((n or '(model)', i + 1, _spearman(m0, prep(explain(subject, x, method=method, target=tgt, **kwargs).maps))))
+            runs.append(run)
+    rows = []
+    for step in zip(*runs):                       # one step, across draws
+        rs = np.stack([r for *_, r in step])
+        rows.append(dict(randomized=step[0][0], n_layers=step[0][1], mean_spearman=_nanmean(rs), mean_abs_spearman=_nanmean(np.abs(rs))))
+    return RandomizationCheck(pd.DataFrame(rows), np.stack([run[-1][2] for run in runs]), method, orig.layer, seeds, orig)
 
 # %% ../../nbs/04a_interpret.metrics.ipynb #a72e0e05
 MapsByBin = namedtuple('MapsByBin', 'edges maps counts')

@@ -1,5 +1,5 @@
 "The report template run end to end through `run_report` and `visreg-report`, with smoke parameters; outputs in tmp_path."
-import json, subprocess, sys
+import json, os, subprocess, sys
 import pandas as pd, pytest, nbformat
 from visreg_nb.report import run_report
 from visreg_nb.data.synth import save_synthetic
@@ -16,20 +16,20 @@ def _check(out, n_items):
     return m, html
 
 def test_synthetic_task_beats_baseline(tmp_path):
-    m = run_report(dict(dataset='size', epochs=10, max_items=400), tmp_path/'size', progress=False)
+    m = run_report(dict(dataset='size', epochs=10, max_items=400, smoke=True), tmp_path/'size', progress=False)
     got, _ = _check(tmp_path/'size', 400)
     assert got == m and m['target'] == ['radius']
     assert 0 < m['mae'] < 0.5*m['baseline_mae']
     assert m['parameters']['epochs'] == 10 and m['parameters']['out_dir'] == str((tmp_path/'size').resolve())
     # the exported model, loaded instead of trained, gives the same validation error on the same data
-    m2 = run_report(dict(dataset='size', max_items=400, learner_path=str(tmp_path/'size'/'model.pkl')), tmp_path/'loaded', progress=False)
+    m2 = run_report(dict(dataset='size', max_items=400, smoke=True, learner_path=str(tmp_path/'size'/'model.pkl')), tmp_path/'loaded', progress=False)
     assert m2['mae'] == pytest.approx(m['mae'], rel=1e-4)
     assert 'loaded from' in (tmp_path/'loaded'/'report.html').read_text()
 
 def test_digits_and_cli(tmp_path):
     out = tmp_path/'digits'
     r = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--dataset', 'digits', '--out', str(out), '-p', 'epochs', '12',
-                        '-p', 'max_items', '400', '-p', 'methods', '[gradcam, ig]'], capture_output=True, text=True, timeout=300)
+                        '-p', 'max_items', '400', '-p', 'methods', '[gradcam, ig]', '--smoke'], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     m, html = _check(out, 400)
     assert 'ig, best predictions' in html and 'gradcam, worst predictions' in html and m['parameters']['methods'] == ['gradcam', 'ig']
@@ -49,7 +49,7 @@ def csv_data(tmp_path):
 
 def test_csv_dataset_and_html_escaping(tmp_path, csv_data):
     out = tmp_path/'csv'
-    m = run_report(dict(dataset=str(csv_data), label_col='<b>age</b>', epochs=10), out, progress=False)
+    m = run_report(dict(dataset=str(csv_data), label_col='<b>age</b>', epochs=10, img_size=32, smoke=True), out, progress=False)
     _, html = _check(out, 300)
     assert m['target'] == ['<b>age</b>'] and m['mae'] < m['baseline_mae']
     assert '&lt;b&gt;age&lt;/b&gt;' in html and '<b>age</b>' not in html
@@ -67,7 +67,7 @@ def test_bad_parameters_stop_before_training(tmp_path, csv_data):
 
 def test_failing_cell_keeps_partial_notebook(tmp_path):
     out = tmp_path/'fail'
-    with pytest.raises(RuntimeError) as e: run_report(dict(dataset='count', arch='no_such_net'), out, progress=False)
+    with pytest.raises(RuntimeError) as e: run_report(dict(dataset='count', arch='no_such_net', smoke=True), out, progress=False)
     msg = str(e.value)
     assert 'failed in cell' in msg and 'ValueError' in msg and 'no_such_net' in msg and str(out/'report.ipynb') in msg
     nb = nbformat.read(str(out/'report.ipynb'), as_version=4)
@@ -82,7 +82,7 @@ def test_grid_runs_in_parallel_and_writes_index(tmp_path):
     assert r.returncode != 0 and "dataset='<i>bad</i>'" in r.stderr  # every parameter set is checked before any run starts
     grid.write_text("dataset: [count, size]\nmax_items: 100\n")
     r = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--grid', str(grid), '--out', str(tmp_path/'g'), '--workers', '2',
-                        '-p', 'epochs', '1'], capture_output=True, text=True, timeout=300)
+                        '-p', 'epochs', '1', '--smoke'], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     index = (tmp_path/'g'/'index.html').read_text()
     assert 'href="run00/report.html"' in index and 'href="run01/report.html"' in index and index.count('<tr>') == 3
@@ -107,8 +107,27 @@ def test_make_report_parameters_are_valid():
 
 def test_keypoints_report(tmp_path):
     "Keypoint targets: one metrics row per keypoint, per-coordinate columns in the label table, every section rendered."
-    m = run_report(dict(dataset='position', max_items=120, epochs=2), tmp_path/'kp', progress=False)
+    m = run_report(dict(dataset='position', max_items=120, epochs=2, smoke=True), tmp_path/'kp', progress=False)
     _, html = _check(tmp_path/'kp', 120)
     assert m['kind'] == 'keypoints' and m['target'] == ['x0', 'y0', 'x1', 'y1']
     assert {'kp0/MAE', 'kp1/MAE'} <= set(m['metrics']) and m['mae'] == m['metrics']['kp0/MAE']
     assert 'oof_pred_x1' in html and 'bins of the true x0' in html
+
+def test_user_defaults_are_not_smoke():
+    "Without parameters the report is a user's: all items, epochs that converge, a full label scan; smoke settings only when asked."
+    from visreg_nb.report import check_params, REPORT_DEFAULTS, PHOTO_SIZE, PHOTO_EPOCHS, SYNTH_EPOCHS
+    p = check_params({})
+    assert (p['smoke'], p['max_items'], p['epochs'], p['img_size']) == (False, None, SYNTH_EPOCHS, 32)
+    assert check_params(dict(smoke=True))['epochs'] == 1 and check_params(dict(smoke=True))['max_items'] == 300
+    assert check_params(dict(smoke=True, epochs=4, max_items=None))['epochs'] == 4 and check_params(dict(smoke=True, max_items=None))['max_items'] == 300
+    assert REPORT_DEFAULTS['arch'] == 'auto' and PHOTO_SIZE >= 64 and PHOTO_EPOCHS >= 5
+
+def test_photos_fine_tune_the_pretrained_model(tmp_path, csv_data):
+    "EfficientNet-Lite0 fine-tuned from its packaged weights inside the report, explained by Grad-CAM; nothing downloaded."
+    out = tmp_path/'photos'
+    r = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--dataset', str(csv_data), '-p', 'label_col', '<b>age</b>',
+                        '-p', 'img_size', '64', '-p', 'max_items', '120', '-p', 'arch', 'efficientnet_lite0', '--smoke', '--out', str(out)],
+                       capture_output=True, text=True, timeout=600, env={**os.environ, 'HF_HUB_OFFLINE': '1'})
+    assert r.returncode == 0, r.stderr[-2000:]
+    m, html = _check(out, 120)
+    assert 'efficientnet_lite0 fine-tuned from ImageNet weights' in html and m['parameters']['img_size'] == 64

@@ -11,6 +11,7 @@ from .core import *
 from .data.synth import *
 from .data.validate import *
 from .data.block import *
+from .backbones import *
 from .learner import *
 from .interpret.attribution import *
 from .interpret.metrics import *

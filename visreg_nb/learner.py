@@ -13,10 +13,12 @@ from fastai.vision.all import *
 from .core import settings, set_seed, default_device, eval_mode
 from .data.block import TargetSpec, RegressionDataLoaders, circular_error
 from .data.validate import open_image
+from .backbones import create_regression_net, packaged_weights
 
 # %% auto #0
-__all__ = ['LOSSES', 'AddCoords', 'tiny_cnn', 'OutputDecoder', 'RegressionLoss', 'TargetMetric', 'target_metrics', 'PlainInput',
-           'RegressionLearner', 'regression_learner', 'CategoryAccuracy', 'get_regression_preds']
+__all__ = ['LOSSES', 'AUTO_MIN_SIZE', 'REGRESSION_HEAD', 'FINE_TUNE_LR', 'SCRATCH_LR', 'AddCoords', 'tiny_cnn', 'pool_cnn',
+           'OutputDecoder', 'RegressionLoss', 'TargetMetric', 'target_metrics', 'PlainInput', 'RegressionLearner',
+           'regression_splitter', 'Renormalize', 'regression_learner', 'CategoryAccuracy', 'get_regression_preds']
 
 # %% ../nbs/03_learner.ipynb #89c6d75f
 class AddCoords(nn.Module):
@@ -41,6 +43,17 @@ def tiny_cnn(n_out:int,          # width of the output
         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4*width, n_out)]
     return nn.Sequential(*layers)
 
+# %% ../nbs/03_learner.ipynb #964ca6fb
+def pool_cnn(n_out:int,             # width of the output
+             in_channels:int=3,     # image channels
+             widths=(32, 64, 128, 128), # channels of each Conv-BN-ReLU-MaxPool block
+             coords:bool=False,     # add x, y coordinate channels first (for keypoints)
+            )->nn.Sequential:
+    "Conv-BatchNorm-ReLU-MaxPool blocks, average pooling and a linear layer: a CNN from scratch for photos of 64-128 px."
+    ni, layers = in_channels + (2 if coords else 0), ([AddCoords()] if coords else [])
+    for nf in widths: layers.append(nn.Sequential(nn.Conv2d(ni, nf, 3, padding=1, bias=False), nn.BatchNorm2d(nf), nn.ReLU(), nn.MaxPool2d(2))); ni = nf
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(ni, n_out))
+
 # %% ../nbs/03_learner.ipynb #b40c69c8
 class OutputDecoder(nn.Module):
     "Last layer of a regression model: the head's standardized output -> predictions in original units."
@@ -54,10 +67,9 @@ class OutputDecoder(nn.Module):
         n_enc = 2*n if s.kind == 'circular' else n
         enc, rest = z[:, :n_enc], z[:, n_enc:]
         if self.y_range is not None:
-            lo = z.new_tensor((self.y_range[0] - s.mean) / s.std) if s.kind == 'scalar' else z.new_tensor(self.y_range[0])
-            hi = z.new_tensor((self.y_range[1] - s.mean) / s.std) if s.kind == 'scalar' else z.new_tensor(self.y_range[1])
+            lo, hi = (z.new_tensor((r - s.mean) / s.std) for r in self.y_range)
             enc = torch.sigmoid(enc) * (hi - lo) + lo
-        outs = [s.decode(enc)]
+        outs = [s.decode(enc)] + ([enc] if s.kind == 'circular' else [])  # an angle keeps its raw (sin, cos) for the loss
         if s.gaussian:
             outs.append((F.softplus(rest[:, :n]) + 1e-3) * z.new_tensor(s.std))
             rest = rest[:, n:]
@@ -81,13 +93,17 @@ class RegressionLoss:
     def _encode(self, y):
         s = self.spec
         if s.kind == 'circular': return s.encode(y)
-        if s.kind == 'keypoints': return y
         return (y - y.new_tensor(s.mean)) / y.new_tensor(s.std)
+
+    def _head(self, out):
+        "The head's prediction in the loss's space: the raw (sin, cos) of an angle, standardized values otherwise."
+        n = self.spec.n_targets
+        return out[:, n:3*n] if self.spec.kind == 'circular' else self._encode(out[:, :n])
 
     def __call__(self, out, y, *rest):
         s, n = self.spec, self.spec.n_targets
         out, y = _plain(out), _plain(y).reshape(len(y), -1).float()
-        zp, zt = self._encode(out[:, :n]), self._encode(y)
+        zp, zt = self._head(out), self._encode(y)
         d = zp - zt
         if self.loss == 'mse': per = d.pow(2)
         elif self.loss == 'mae': per = d.abs()
@@ -167,40 +183,46 @@ class RegressionLearner(Learner):
     @property
     def target_spec(self)->TargetSpec: return self.model[-1].spec
 
-def _resolve_arch(arch):
-    if callable(arch): return arch
-    import torchvision.models as tvm
-    for mod in (tvm, __import__('fastai.vision.models.xresnet', fromlist=['x'])):
-        if hasattr(mod, str(arch)): return getattr(mod, str(arch))
-    raise ValueError(f"unknown arch {arch!r}; use 'tiny_cnn', a torchvision/fastai model name such as 'resnet18' or 'xresnet18', or a callable")
+def regression_splitter(model:nn.Module)->L:
+    "Parameter groups body, head of `nn.Sequential(plain, net, decode)`: all of `net` but its last module, then that module."
+    return L(model.net[:-1], model.net[-1]).map(params)
 
-def _check_weights_offline(arch):
-    "Raise a clear error when pretrained weights for `arch` would have to be downloaded."
-    meta = model_meta.get(arch, {})
-    w = meta.get('weights')
-    if w is None or w == 'DEFAULT':
-        try:
-            import torchvision.models as tvm
-            w = tvm.get_model_weights(arch).DEFAULT
-        except Exception: w = None
-    url = getattr(w, 'url', None)
-    if url is None: raise RuntimeError(f"pretrained weights for {getattr(arch, '__name__', arch)} are not available offline; use pretrained=False")
-    f = Path(torch.hub.get_dir())/'checkpoints'/url.split('/')[-1]
-    if not f.exists():
-        raise RuntimeError(f"pretrained weights for {arch.__name__} are not on this machine ({f}) and cannot be downloaded "
-                           "offline; use pretrained=False, or copy that file there")
+AUTO_MIN_SIZE = 64  # arch='auto': tiny_cnn below this image side, pool_cnn from it up (measured in bench/bench_realdata.py)
+REGRESSION_HEAD = dict(concat_pool=False, first_bn=False, lin_ftrs=[], ps=0.)  # average pool and one linear layer (see the prose)
+
+def _auto_arch(dls)->str:
+    "The architecture `arch='auto'` picks, from the side of the (unshuffled) validation images."
+    return 'tiny_cnn' if min(dls.valid.one_batch()[0].shape[-2:]) < AUTO_MIN_SIZE else 'pool_cnn'
+
+def _data_stats(dls)->tuple:
+    "(mean, std) per channel of the loaders' `Normalize`, or (0, 1) when batches are not normalized."
+    for t in dls.train.after_batch.fs:
+        if isinstance(t, Normalize) and getattr(t, 'mean', None) is not None:
+            return t.mean.flatten().tolist(), t.std.flatten().tolist()
+    return [0.], [1.]
+
+class Renormalize(nn.Module):
+    "Second layer of a pretrained model: batches normalized with the data's statistics -> normalized with the weights' (ImageNet's)."
+    def __init__(self, data_stats, weight_stats):
+        super().__init__()
+        (dm, ds), (wm, ws) = [[torch.tensor(v, dtype=torch.float32).view(1, -1, 1, 1) for v in st] for st in (data_stats, weight_stats)]
+        self.register_buffer('scale', ds / ws)
+        self.register_buffer('shift', (dm - wm) / ws)
+    def forward(self, x): return x * self.scale + self.shift
 
 # %% ../nbs/03_learner.ipynb #fa7cd656
 @delegates(Learner.__init__, but=['dls', 'model', 'loss_func', 'metrics'])
 def regression_learner(dls:RegressionDataLoaders, # from `RegressionDataLoaders` or `SynthData.dataloaders`
-                       arch='tiny_cnn',     # 'tiny_cnn', a model name ('resnet18', 'xresnet18'), or a callable
+                       arch='auto',         # 'auto', 'tiny_cnn', a timm or torchvision/fastai model name, or a model function
                        loss:str='mse',      # 'mse', 'mae', 'huber' or 'gaussian_nll'
-                       pretrained:bool=False, # load pretrained weights (must already be in the torch cache)
+                       pretrained:bool|None=None, # start from pretrained weights; None: when a package ships them (efficientnet_lite0)
+                       weights=None,        # a local weights file (state dict) of the whole architecture, as timm or torchvision save it
                        y_range=None,        # None (unbounded), 'auto' (training range plus 10%), or (low, high) in label units
                        metrics=None,        # default: `target_metrics` of the targets
                        delta:float=1.,      # Huber's threshold, in label units
                        cat_weight:float=1., # weight of the class loss in a multi-task model
                        seed:int|None=None,  # seeds the weights; None uses `settings()['seed']`
+                       head_kwargs:dict|None=None, # fastai head options (ps, lin_ftrs, concat_pool, ...) over `REGRESSION_HEAD`
                        **kwargs             # passed to fastai's `Learner` (opt_func, lr, cbs, wd, ...)
                       )->RegressionLearner:
     "A fastai Learner for image regression, training on standardized targets, reporting original units."
@@ -218,18 +240,27 @@ def regression_learner(dls:RegressionDataLoaders, # from `RegressionDataLoaders`
             lab = dls.train.items[spec.names].to_numpy(dtype=float)
             lo, hi = lab.min(0), lab.max(0)
             y_range = (lo - 0.1*(hi - lo), hi + 0.1*(hi - lo))
+    if arch == 'auto': arch = _auto_arch(dls)
     set_seed(settings()['seed'] if seed is None else seed)
-    if arch in ('tiny_cnn', tiny_cnn): net = tiny_cnn(spec.n_head, coords=spec.kind == 'keypoints')
+    if arch in ('tiny_cnn', tiny_cnn, 'pool_cnn', pool_cnn):
+        if pretrained or weights is not None: raise ValueError(f"{getattr(arch, '__name__', arch)} has no pretrained weights; use pretrained=False, or a timm/torchvision arch")
+        f = {'tiny_cnn': tiny_cnn, 'pool_cnn': pool_cnn}.get(arch, arch)
+        net, pretrained = f(spec.n_head, coords=spec.kind == 'keypoints'), False
     else:
-        arch = _resolve_arch(arch)
-        if pretrained: _check_weights_offline(arch)
-        net = create_vision_model(arch, n_out=spec.n_head, pretrained=pretrained)
-    model = nn.Sequential(OrderedDict(plain=PlainInput(), net=net, decode=OutputDecoder(spec, y_range)))
+        if pretrained is None: pretrained = isinstance(arch, str) and packaged_weights(arch) is not None
+        net, stats = create_regression_net(arch, spec.n_head, pretrained=pretrained, weights=weights, **{**REGRESSION_HEAD, **(head_kwargs or {})})
+        pretrained = stats is not None
+    norm = {'norm': Renormalize(_data_stats(dls), stats)} if pretrained else {}  # in the model: the DataLoaders stay as they are
+    model = nn.Sequential(OrderedDict(plain=PlainInput(), **norm, net=net, decode=OutputDecoder(spec, y_range)))
     img_size = dls.one_batch()[0].shape[-1] if spec.kind == 'keypoints' else None
     kwargs.setdefault('opt_func', partial(OptimWrapper, opt=torch.optim.AdamW, betas=(0.9, 0.99), eps=1e-5))
     metrics = target_metrics(spec, img_size) if metrics is None else metrics
     if spec.vocab: metrics = L(metrics) + [CategoryAccuracy(len(spec.vocab))]
-    return RegressionLearner(dls, model, loss_func=RegressionLoss(spec, loss, delta, cat_weight), metrics=metrics, **kwargs)
+    kwargs.setdefault('splitter', regression_splitter)
+    learn = RegressionLearner(dls, model, loss_func=RegressionLoss(spec, loss, delta, cat_weight), metrics=metrics, **kwargs)
+    learn.pretrained = pretrained  # `fit_regression` fine-tunes a pretrained body
+    learn.arch_name = arch if isinstance(arch, str) else getattr(arch, '__name__', type(arch).__name__)
+    return learn
 
 class CategoryAccuracy(Metric):
     "Accuracy of the class part (the last `k` logits) of a multi-task model."
@@ -243,6 +274,20 @@ class CategoryAccuracy(Metric):
     def value(self): return self.correct / self.n if self.n else None
     @property
     def name(self): return 'accuracy'
+
+# %% ../nbs/03_learner.ipynb #03d513c1
+FINE_TUNE_LR, SCRATCH_LR = 1e-2, 1e-2  # one-cycle peak from pretrained weights and from scratch (measured: see the prose)
+
+@patch
+def fit_regression(self:RegressionLearner,
+                   epochs:int,            # epochs over all layers
+                   lr:float|None=None,    # None: `FINE_TUNE_LR` for a pretrained body, `SCRATCH_LR` otherwise
+                   freeze_epochs:int=0,   # > 0: fastai's `fine_tune`, training the head alone for this many epochs first (pretrained bodies only)
+                   **kwargs):             # passed to `fit_one_cycle` or `fine_tune`
+    "One cycle over all layers (`fit_one_cycle`); with `freeze_epochs`, fastai's `fine_tune` of a pretrained body."
+    pre = getattr(self, 'pretrained', False)
+    if pre and freeze_epochs: return self.fine_tune(epochs, ifnone(lr, FINE_TUNE_LR), freeze_epochs=freeze_epochs, **kwargs)
+    return self.fit_one_cycle(epochs, ifnone(lr, FINE_TUNE_LR if pre else SCRATCH_LR), **kwargs)
 
 # %% ../nbs/03_learner.ipynb #2d4d0dbb
 def _item_sizes(dl):

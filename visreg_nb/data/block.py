@@ -65,8 +65,9 @@ class TargetSpec:
             rad = np.deg2rad(labels * 360. / period)
             baseline = np.remainder(np.rad2deg(np.arctan2(np.sin(rad).mean(0), np.cos(rad).mean(0))) * period / 360., period)
         else: baseline = labels.mean(0)
-        if not standardize or kind != 'scalar': return cls(names, kind, period=period, baseline=baseline, **kwargs)
-        return cls(names, kind, mean=labels.mean(0), std=labels.std(0), period=period, baseline=baseline, **kwargs)
+        if not standardize or kind == 'circular': return cls(names, kind, period=period, baseline=baseline, **kwargs)
+        std = np.maximum(labels.std(0), 1e-2) if kind == 'keypoints' else labels.std(0)  # a landmark that never moves still trains
+        return cls(names, kind, mean=labels.mean(0), std=std, period=period, baseline=baseline, **kwargs)
 
     def unit(self, name:str)->str:
         "The unit of target `name` ('' when none was given)."
@@ -83,7 +84,8 @@ class TargetSpec:
     @property
     def output_names(self):
         "Names of the model's output columns, after decoding."
-        return self.names + ([f'{n}_std' for n in self.names] if self.gaussian else []) + [f'logit_{c}' for c in (self.vocab or [])]
+        raw = [f'{n}_{sc}' for n in self.names for sc in ('sin', 'cos')] if self.kind == 'circular' else []  # the head's (sin, cos), kept for the loss
+        return self.names + raw + ([f'{n}_std' for n in self.names] if self.gaussian else []) + [f'logit_{c}' for c in (self.vocab or [])]
     @property
     def n_out(self): return len(self.output_names)
 

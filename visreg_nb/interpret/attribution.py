@@ -45,6 +45,7 @@ def resolve_target(target=None,        # None (the only output), an output index
     "Column index of `target` among the model's outputs."
     choices = f"one of {names}" if names else f"an index in 0..{(n_out or 1)-1}"
     if target is None:
+        if names and len(names) > 1 and all(n in (f'{names[0]}_sin', f'{names[0]}_cos', f'{names[0]}_std') for n in names[1:]): return 0  # one target and its (sin, cos) or std
         if n_out is not None and n_out > 1: raise ValueError(f"the model has {n_out} outputs; pass target= {choices}")
         return 0
     if isinstance(target, str):
@@ -134,13 +135,33 @@ def pick_layer(acts:dict,        # module -> recorded output, in forward order (
     if not convs: raise ValueError("the model has no Conv2d layer for Grad-CAM; pass layer= a module with a 4-d output, or use method='ig'")
     ok = [(m, o) for m, o in convs if min(o.shape[-2:]) >= min_size]
     m, o = (ok or convs)[-1]
+    m = _widen(m, o, acts, names)
+    if ok and isinstance(m, nn.Conv2d): m = _previous_block(m, o, acts, names, min_size)
+    return m, names[m], tuple(acts[m].shape[-2:])
+
+def _ancestors(m, acts, names):
+    "The recorded modules around `m`, innermost first (modules whose forward was not called, e.g. timm's skipped classifier wrappers, are passed over)."
     by_name = {names[k]: k for k in acts if k in names}
     parts = names[m].split('.')
-    for i in range(len(parts) - 1, 0, -1):             # ancestors, innermost first: keep going while the output keeps the shape
-        anc = by_name.get('.'.join(parts[:i]))
-        if anc is None or not isinstance(acts[anc], torch.Tensor) or acts[anc].shape != o.shape: break
+    return [by_name['.'.join(parts[:i])] for i in range(len(parts) - 1, 0, -1) if '.'.join(parts[:i]) in by_name]
+
+def _widen(m, o, acts, names):
+    "The outermost recorded block around `m` with the same output shape."
+    for anc in _ancestors(m, acts, names):
+        if not isinstance(acts[anc], torch.Tensor) or acts[anc].shape != o.shape: break
         m = anc
-    return m, names[m], tuple(o.shape[-2:])
+    return m
+
+def _previous_block(m, o, acts, names, min_size):
+    "For a bare conv inside a block that shrinks the map (EfficientNet's expansion conv before a stride-2 stage): the last whole block before it, if its map is big enough."
+    anc = _ancestors(m, acts, names)
+    p = anc[0] if anc else None
+    if p is None or not isinstance(acts[p], torch.Tensor) or acts[p].ndim != 4 or acts[p].shape[-2:] == o.shape[-2:]: return m
+    keys, pre = list(acts), names[p] + '.'
+    first = next(i for i, k in enumerate(keys) if names.get(k, '').startswith(pre))
+    prev = [k for k in keys[:first] if not isinstance(k, nn.Conv2d) and isinstance(acts[k], torch.Tensor) and acts[k].ndim == 4
+            and min(acts[k].shape[-2:]) >= min_size]
+    return _widen(prev[-1], acts[prev[-1]], acts, names) if prev else m
 
 def _warn_small(name, hw, min_size=7):
     if min(hw) < min_size:

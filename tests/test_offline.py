@@ -2,13 +2,16 @@
 import socket
 import pytest
 
-def test_train_and_predict_without_network(monkeypatch):
+@pytest.fixture
+def no_internet(monkeypatch):
     "Internet sockets are refused; local ones (multiprocessing's AF_UNIX pipes for DataLoader workers) are allowed."
     real_connect = socket.socket.connect
     def connect(self, address):
         if self.family in (socket.AF_INET, socket.AF_INET6): raise AssertionError(f"network access attempted: {address}")
         return real_connect(self, address)
     monkeypatch.setattr(socket.socket, 'connect', connect)
+
+def test_train_and_predict_without_network(no_internet):
     from visreg_nb.all import digits_regression, regression_learner, get_regression_preds
     data = digits_regression(n=120, size=32, seed=0)
     learn = regression_learner(data.dataloaders(bs=32))
@@ -27,14 +30,9 @@ def test_pretrained_request_fails_clearly(monkeypatch):
     with pytest.raises(RuntimeError, match="could not be loaded.*weights=.*efficientnet_lite0.*pretrained=False"):
         regression_learner(dls, arch='resnet18', pretrained=True)
 
-def test_pretrained_efficientnet_lite0_loads_offline(monkeypatch):
+def test_pretrained_efficientnet_lite0_loads_offline(no_internet, monkeypatch):
     "EfficientNet-Lite0's ImageNet weights come from an installed package: no hub, no socket."
     monkeypatch.setenv('HF_HUB_OFFLINE', '1')
-    real_connect = socket.socket.connect
-    def connect(self, address):
-        if self.family in (socket.AF_INET, socket.AF_INET6): raise AssertionError(f"network access attempted: {address}")
-        return real_connect(self, address)
-    monkeypatch.setattr(socket.socket, 'connect', connect)
     import torch
     from visreg_nb.all import digits_regression, regression_learner, packaged_weights
     learn = regression_learner(digits_regression(n=40, size=64, seed=0).dataloaders(bs=8, img_size=64), arch='efficientnet_lite0', pretrained=True)

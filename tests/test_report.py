@@ -12,6 +12,7 @@ def _check(out, n_items):
     for s in SECTIONS: assert f'>{s}' in html, s
     assert 'def ' not in html and 'import ' not in html.split('</style>')[-1], 'code cells should be hidden'
     assert html.count('<img') >= 5 and (out/'model.pkl').stat().st_size > 1000
+    assert 'NaN' not in (out/'metrics.json').read_text()   # JSON has no NaN: null instead
     assert m['n_items'] == n_items and m['n_train'] + m['n_valid'] == n_items
     return m, html
 
@@ -22,7 +23,7 @@ def test_synthetic_task_beats_baseline(tmp_path):
     assert 0 < m['mae'] < 0.5*m['baseline_mae']
     assert m['parameters']['epochs'] == 10 and m['parameters']['out_dir'] == str((tmp_path/'size').resolve())
     # the exported model, loaded instead of trained, gives the same validation error on the same data
-    m2 = run_report(dict(dataset='size', max_items=400, smoke=True, learner_path=str(tmp_path/'size'/'model.pkl')), tmp_path/'loaded', progress=False)
+    m2 = run_report(dict(dataset='size', max_items=400, smoke=True, learner_path=str(tmp_path/'size'/'model.pkl'), trust_learner=True), tmp_path/'loaded', progress=False)
     assert m2['mae'] == pytest.approx(m['mae'], rel=1e-4)
     assert 'loaded from' in (tmp_path/'loaded'/'report.html').read_text()
 
@@ -66,13 +67,16 @@ def test_bad_parameters_stop_before_training(tmp_path, csv_data):
         assert not (tmp_path/'out'/'report.ipynb').exists()
 
 def test_failing_cell_keeps_partial_notebook(tmp_path):
-    out = tmp_path/'fail'
-    with pytest.raises(RuntimeError) as e: run_report(dict(dataset='count', arch='no_such_net', smoke=True), out, progress=False)
-    msg = str(e.value)
-    assert 'failed in cell' in msg and 'ValueError' in msg and 'no_such_net' in msg and str(out/'report.ipynb') in msg
-    nb = nbformat.read(str(out/'report.ipynb'), as_version=4)
-    assert any(o.get('ename') == 'ValueError' for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', []))
-    assert not (out/'metrics.json').exists() and not (out/'report.html').exists()
+    "A cell that fails (here: a trusted learner file that is not a learner) names the cell; the partial notebook goes to OUT.failed."
+    out, bogus = tmp_path/'fail', tmp_path/'bogus.pkl'
+    bogus.write_text('not a pickle')
+    with pytest.raises(RuntimeError) as e:
+        run_report(dict(dataset='count', smoke=True, learner_path=str(bogus), trust_learner=True), out, progress=False)
+    msg, failed = str(e.value), tmp_path/'fail.failed'
+    assert 'failed in cell' in msg and 'UnpicklingError' in msg and str(failed/'report.ipynb') in msg and f'{out} is unchanged' in msg
+    nb = nbformat.read(str(failed/'report.ipynb'), as_version=4)
+    assert any(o.get('ename') == 'UnpicklingError' for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', []))
+    assert not out.exists() and not (failed/'metrics.json').exists()
 
 def test_grid_runs_in_parallel_and_writes_index(tmp_path):
     grid = tmp_path/'grid.yaml'

@@ -64,6 +64,7 @@ class OutputDecoder(nn.Module):
 
     def forward(self, z):
         s, n = self.spec, self.spec.n_targets
+        if s.needs_float64: z = z.double()  # labels such as timestamps: float32 would round the predictions
         n_enc = 2*n if s.kind == 'circular' else n
         enc, rest = z[:, :n_enc], z[:, n_enc:]
         if self.y_range is not None:
@@ -102,8 +103,8 @@ class RegressionLoss:
 
     def __call__(self, out, y, *rest):
         s, n = self.spec, self.spec.n_targets
-        out, y = _plain(out), _plain(y).reshape(len(y), -1).float()
-        zp, zt = self._head(out), self._encode(y)
+        out, y = _plain(out), _plain(y).reshape(len(y), -1)
+        zp, zt = self._head(out).float(), self._encode(y).float()  # standardized in the labels' precision (float64 for timestamps), then float32
         d = zp - zt
         if self.loss == 'mse': per = d.pow(2)
         elif self.loss == 'mae': per = d.abs()
@@ -114,7 +115,7 @@ class RegressionLoss:
             a = d.abs()
             per = torch.where(a <= delta, 0.5 * a.pow(2), delta * (a - 0.5 * delta))
         else:
-            var = (out[:, n:2*n] / out.new_tensor(s.std)).pow(2)
+            var = (out[:, n:2*n] / out.new_tensor(s.std)).pow(2).float()
             per = F.gaussian_nll_loss(zp, zt, var, reduction='none', full=False)
         per = per.mean(1)
         if rest and s.vocab:
@@ -146,8 +147,8 @@ class TargetMetric(Metric):
     def reset(self): self.preds, self.targs = [], []
     def accumulate(self, learn):
         y = _plain(learn.yb[0])
-        self.targs.append(to_detach(y.reshape(len(y), -1).float()))
-        self.preds.append(to_detach(_plain(learn.pred)[:, :self.spec.n_targets].float()))
+        self.targs.append(to_detach(y.reshape(len(y), -1)).double())   # on the CPU: float64 works on every device
+        self.preds.append(to_detach(_plain(learn.pred)[:, :self.spec.n_targets]).double())
     @property
     def value(self):
         if not self.preds: return None
@@ -232,6 +233,9 @@ def regression_learner(dls:RegressionDataLoaders, # from `RegressionDataLoaders`
     spec = copy(dls.target_spec)
     spec.gaussian = loss == 'gaussian_nll'
     if spec.gaussian and spec.kind != 'scalar': raise ValueError(f"loss='gaussian_nll' needs scalar targets, not {spec.kind!r}")
+    if spec.needs_float64 and torch.device(dls.device or 'cpu').type == 'mps':
+        raise ValueError(f"the labels {spec.names} need float64 (mean {spec.mean} against spread {spec.std}), which Apple's MPS device lacks; "
+                         "subtract a constant from the label column, or pass device='cpu' to the DataLoaders")
     if y_range is not None and spec.kind == 'circular': raise ValueError("y_range does not apply to circular targets (angles wrap around); use y_range=None")
     if isinstance(y_range, str):
         if y_range != 'auto': raise ValueError(f"y_range={y_range!r}: use None, 'auto' or (low, high)")

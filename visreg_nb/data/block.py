@@ -4,7 +4,7 @@
 
 # %% ../../nbs/02_data.block.ipynb #0b933360
 from __future__ import annotations
-import re, warnings
+import os, re, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch, PIL.Image
 from fastai.vision.all import *
@@ -13,8 +13,8 @@ from .validate import open_image, validate_items
 from .synth import SynthData, make_synthetic
 
 # %% auto #0
-__all__ = ['TARGET_KINDS', 'circular_error', 'TargetSpec', 'ImageReader', 'LabelReader', 'RegressionTarget', 'PreloadedDL',
-           'RegressionDataLoaders']
+__all__ = ['TARGET_KINDS', 'MAX_LABEL', 'circular_error', 'TargetSpec', 'ImageReader', 'LabelReader', 'RegressionTarget',
+           'PreloadedDL', 'RegressionDataLoaders']
 
 # %% ../../nbs/02_data.block.ipynb #cdea5710
 def circular_error(pred,              # predicted angles (array, tensor or number)
@@ -30,6 +30,7 @@ def circular_error(pred,              # predicted angles (array, tensor or numbe
 
 # %% ../../nbs/02_data.block.ipynb #ebbaa781
 TARGET_KINDS = ('scalar', 'circular', 'keypoints')
+MAX_LABEL = 1e150   # larger labels overflow float64 when squared
 
 class TargetSpec:
     "Names, kind, units and training statistics of regression targets; encodes labels for the model's head and decodes them back."
@@ -61,6 +62,9 @@ class TargetSpec:
     def from_labels(cls, names, labels, kind='scalar', standardize=True, period=360., **kwargs):
         "A spec whose statistics and mean-predictor baseline come from `labels` (training rows x targets)."
         labels = np.asarray(labels, dtype=float).reshape(len(labels), -1)
+        big = np.abs(labels).max(0) if len(labels) else np.zeros(labels.shape[1])
+        for n, b in zip(names, big):
+            if b > MAX_LABEL: raise ValueError(f"labels of {str(n)!r} reach {b:.3g}, beyond the {MAX_LABEL:.0e} whose squares (for the loss and RMSE) stay finite; rescale the column, e.g. divide it by {10**np.floor(np.log10(b)):.0e}")
         if kind == 'circular':
             rad = np.deg2rad(labels * 360. / period)
             baseline = np.remainder(np.rad2deg(np.arctan2(np.sin(rad).mean(0), np.cos(rad).mean(0))) * period / 360., period)
@@ -76,6 +80,10 @@ class TargetSpec:
 
     @property
     def n_targets(self): return len(self.names)
+    @property
+    def needs_float64(self)->bool:
+        "Do the labels need float64 to keep their differences, e.g. timestamps (1.7e9 +- 100 s) that float32 rounds to 128 s?"
+        return self.kind == 'scalar' and bool(np.any(np.abs(self.mean) > 1e3 * self.std) or np.any(np.abs(self.mean) + 10 * self.std > 1e30))
     @property
     def n_head(self):
         "Width of the model's head before decoding."
@@ -127,10 +135,10 @@ class ImageReader:
         return np.asarray(item.convert('RGB') if isinstance(item, PIL.Image.Image) else open_image(item))
 
 class LabelReader:
-    "Read the label columns of a DataFrame row as float32; keypoints as a (K, 2) array of x, y."
+    "Read the label columns of a DataFrame row in float64 (exact, as in the CSV); keypoints as a float32 (K, 2) array of x, y."
     def __init__(self, cols, kind='scalar'): store_attr()
     def __call__(self, row):
-        v = np.asarray([row[c] for c in self.cols], dtype=np.float32)
+        v = np.asarray([row[c] for c in self.cols], dtype=np.float32 if self.kind == 'keypoints' else np.float64)
         return v.reshape(-1, 2) if self.kind == 'keypoints' else v
 
 # %% ../../nbs/02_data.block.ipynb #7f3aa8ce
@@ -144,9 +152,9 @@ def format(self:TargetSpec, y, prefix:str='')->str:
     return ', '.join(parts)
 
 class RegressionTarget(DisplayedTransform):
-    "Labels to float tensors in original units; decodes to a title with names and units."
+    "Labels to tensors in original units (float64 when float32 would round them, see `needs_float64`); decodes to a title with names and units."
     def __init__(self, spec:TargetSpec): self.spec = spec
-    def encodes(self, y): return torch.as_tensor(np.asarray(y, dtype=np.float32))
+    def encodes(self, y): return torch.as_tensor(np.asarray(y, dtype=np.float64 if self.spec.needs_float64 else np.float32))
     def decodes(self, y): return TitledStr(self.spec.format(y))
 
 # %% ../../nbs/02_data.block.ipynb #fa1c6bf5
@@ -187,6 +195,21 @@ class PreloadedDL(TfmdDL):
 def _bool_col(s:pd.Series)->np.ndarray:
     return s.astype(str).str.strip().str.lower().isin(['true', '1', '1.0', 'yes']).to_numpy()
 
+def _check_repeats(items, key, is_valid, label_cols, valid_col):
+    "Warn when an image is on several rows; refuse when its rows fall on both sides of the split."
+    dup = key.duplicated(keep=False).to_numpy()
+    if not dup.any(): return
+    rows_of = lambda f: items.loc[(key == f).to_numpy(), '_row'].tolist()
+    sides = pd.Series(is_valid[dup]).groupby(key[dup].to_numpy()).nunique()
+    split = sides.index[sides > 1]
+    if len(split):
+        raise ValueError(f"image {split[0]!r} is on rows {rows_of(split[0])} with {valid_col!r} both True and False, so it would be trained "
+                         f"and validated on ({len(split)} such image(s)); give all rows of one image the same {valid_col!r}")
+    first = key[dup].iloc[0]
+    differ = int(items[dup].groupby(key[dup].to_numpy())[label_cols].nunique().gt(1).any(axis=1).sum())
+    warnings.warn(f"{key[dup].nunique()} image(s) are on more than one row (first: {first!r} on rows {rows_of(first)}), {differ} of them with "
+                  f"different labels; each row counts as one example (several annotators?), and all rows of one image stay on one side of the split", stacklevel=3)
+
 def _image_size(row, path, fn_col, img_col):
     "(width, height) of a row's image, reading only the file header."
     if img_col: a = np.asarray(row[img_col]); return a.shape[1], a.shape[0]
@@ -222,13 +245,16 @@ def from_df(cls:RegressionDataLoaders,
             units=None,               # unit of the targets ('px'), or a dict name->unit
             img_size:int|None=None,   # side of the square images fed to the model; None uses `settings()['img_size']`
             preload:bool|None=None,   # decode all images once (`PreloadedDL`); None: when `item_tfms` is the default and they fit in 1 GB
+            allow_outside:bool=False, # accept file names that are absolute or climb out of `path` with '..'
             **kwargs                  # passed to `DataBlock.dataloaders` (num_workers, device, ...)
            )->RegressionDataLoaders:
     "Image regression DataLoaders from a DataFrame, validated first, with targets in original units."
     label_cols = [label_col] if isinstance(label_col, str) else list(label_col)
     if target_kind not in TARGET_KINDS: raise ValueError(f"target_kind={target_kind!r} is not one of {TARGET_KINDS}")
+    for k, v, lo in (('bs', bs, 1), ('img_size', img_size, 8)):
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < lo): raise ValueError(f"{k}={v!r}: use a whole number >= {lo}")
     good, skipped = validate_items(df, path=path, fn_col=fn_col, label_col=label_cols, valid_col=valid_col,
-                                   target_kind=target_kind, img_col=img_col, on_bad=on_bad)
+                                   target_kind=target_kind, img_col=img_col, on_bad=on_bad, allow_outside=allow_outside)
     if category_col is not None:
         if category_col not in df.columns:
             raise ValueError(f"category_col={category_col!r} is not a column; the columns are {list(df.columns)}")
@@ -239,11 +265,13 @@ def from_df(cls:RegressionDataLoaders,
     items = items.reset_index(drop=True)
     seed = settings()['seed'] if seed is None else seed
     set_seed(seed)
+    key = items[img_col].map(id) if img_col else items[fn_col].map(lambda f: os.path.normpath(str(f)))  # one image, one key
     if valid_col is not None: is_valid = _bool_col(items[valid_col])
     else:
         if not 0 < valid_pct < 1: raise ValueError(f"valid_pct={valid_pct} must be between 0 and 1 (exclusive), or give valid_col")
-        is_valid = np.zeros(len(items), bool)
-        is_valid[RandomSplitter(valid_pct, seed=seed)(items)[1]] = True
+        files = key.unique()                        # split images, not rows: an image on several rows stays on one side
+        is_valid = key.isin(files[RandomSplitter(valid_pct, seed=seed)(files)[1]]).to_numpy()
+    _check_repeats(items, key, is_valid, label_cols, valid_col)
     n_train, n_valid = int((~is_valid).sum()), int(is_valid.sum())
     if n_train == 0 or n_valid == 0:
         raise ValueError(f"the split has {n_train} training and {n_valid} validation rows; both need at least one (check valid_col/valid_pct)")
@@ -322,7 +350,8 @@ def from_folder(cls:RegressionDataLoaders,
     if (label_re is None) == (csv_fname is None): raise ValueError("give exactly one of label_re (labels in file names) or csv_fname (labels in a CSV)")
     if csv_fname is not None: return cls.from_csv(path, csv_fname, label_col=label_col, **kwargs)
     names = [label_col] if isinstance(label_col, str) else list(label_col)
-    pat = re.compile(label_re)
+    try: pat = re.compile(label_re)
+    except re.error as e: raise ValueError(f"label_re={label_re!r} is not a valid regular expression ({e}); e.g. r'_count_([\\d.]+)\\.png$'") from None
     if pat.groups != len(names):
         raise ValueError(f"label_re has {pat.groups} group(s) but label_col names {len(names)} target(s) ({names}); one group per target")
     files = sorted(get_image_files(path))

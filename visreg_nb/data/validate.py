@@ -137,7 +137,12 @@ def _truncated_images_fail():
 
 def _is_missing(v)->bool: return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
 
-def _image_problem(value, root:Path, source:str, in_memory:bool)->tuple[str, str|None, tuple|None]:
+def _leaves(name)->bool:
+    "Does file name `name` point outside the folder it is relative to (an absolute path, or one that climbs with '..')?"
+    n = os.path.normpath(str(name))
+    return os.path.isabs(n) or n == os.pardir or n.startswith(os.pardir + os.sep)
+
+def _image_problem(value, root:Path, source:str, in_memory:bool, allow_outside:bool=False)->tuple[str, str|None, tuple|None]:
     "The item's name, why it cannot be used (or None), and its (width, height) when it opens."
     if in_memory:
         if _is_missing(value): return '<array>', f"no image in column {source!r}", None
@@ -147,6 +152,8 @@ def _image_problem(value, root:Path, source:str, in_memory:bool)->tuple[str, str
         if _is_missing(value) or (isinstance(value, str) and not value.strip()): return str(value), f"no file name in column {source!r}", None
         if not isinstance(value, (str, os.PathLike)): return str(value), f"file name in column {source!r} is a {type(value).__name__}, not a path", None
         item, fn = str(value), os.path.abspath(Path(root, value))
+        if not allow_outside and _leaves(value):
+            return item, f"file name {item!r} leads outside the data set's folder {os.path.abspath(root)}; keep images under it, or pass allow_outside=True", None
     try: return item, None, open_image(value if in_memory else fn).size
     except FileNotFoundError: return item, f"missing file {fn}", None
     except IsADirectoryError: return item, f"{fn} is a folder, not an image file", None
@@ -198,6 +205,7 @@ def validate_items(df:pd.DataFrame,        # one row per image
                    n_targets:int|None=None, # expected number of label columns, when known
                    img_col:str|None=None,  # column of in-memory numpy images, used instead of files
                    on_bad:str='raise',     # 'raise': one error listing the bad rows; 'skip': drop them and return them
+                   allow_outside:bool=False, # accept file names that are absolute or climb out of `path` with '..'
                   )->tuple[pd.DataFrame, pd.DataFrame]: # (good rows of `df`, index kept; skipped rows: `row`, `item`, `reason`)
     "Check every row of `df` (columns, image files, labels, keypoints, split) before training; raise or skip the bad ones."
     if on_bad not in ('raise', 'skip'):
@@ -223,7 +231,7 @@ def validate_items(df:pd.DataFrame,        # one row per image
     with _truncated_images_fail():
         for i, (idx, value, values) in enumerate(zip(df.index, df[source].tolist(), labels)):
             reasons = [r for c, v in zip(label_cols, values) if (r := _label_problem(c, v))]
-            item, problem, size = _image_problem(value, path, source, img_col is not None)
+            item, problem, size = _image_problem(value, path, source, img_col is not None, allow_outside)
             if problem: reasons.append(problem)
             elif target_kind == 'keypoints': reasons += _keypoint_problems(label_cols, values, size)
             if reasons:

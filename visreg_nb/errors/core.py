@@ -134,6 +134,7 @@ def error_by_bin(y,                 # true values of one target, (n,)
                  period:float=360., # period of circular targets
                 )->pd.DataFrame:    # one row per bin: y_mid, n, mae, mae_lo, mae_hi, bias, bias_lo, bias_hi
     "Mean absolute error and mean signed residual per equal-count bin of the true value, with bootstrap intervals."
+    if not isinstance(bins, int) or isinstance(bins, bool) or bins < 1: raise ValueError(f"bins={bins!r}: use a whole number of bins >= 1")
     y, pred = np.asarray(y, float).ravel(), np.asarray(pred, float).ravel()
     res = _residuals(y, pred, circular, period)
     b = pd.qcut(pd.Series(y).rank(method='first'), min(bins, len(y)), labels=False).to_numpy()
@@ -398,6 +399,7 @@ def plot_top_losses(self:RegressionInterpretation,
                     with_maps:bool=False, # overlay Grad-CAM maps from `visreg_nb.interpret.attribution.explain`
                     size:float=2.2, ncols:int|None=None, **kwargs):
     "Gallery of the worst predictions: image, y, ŷ and error in the title; keypoints drawn for y and ŷ."
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1: raise ValueError(f"k={k!r}: use a whole number of images >= 1")
     losses, idx = self.top_losses(min(k, len(self.losses)), largest=largest)
     idx = idx.tolist()
     maps = None

@@ -117,7 +117,7 @@ def _fit(model, loss_func, x, y, epochs, lr, bs, seed, wd=1e-2):
 
 def _predict(model, x, bs=512):
     dev = next(model.parameters()).device
-    with torch.no_grad(): return torch.cat([model(x[i:i+bs].to(dev)).float().cpu() for i in range(0, len(x), bs)]).numpy()
+    with torch.no_grad(): return torch.cat([model(x[i:i+bs].to(dev)).cpu().double() for i in range(0, len(x), bs)]).numpy()
 
 # %% ../../nbs/05a_errors.labels.ipynb #999e3a04
 def _records(df): return [] if df is None else df.to_dict('records')  # attrs hold plain values: pandas compares them in merge/round

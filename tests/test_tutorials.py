@@ -41,3 +41,14 @@ def test_exercise_check(name, capsys):
     exec('import math\nimport numpy as np, torch\nimport torch.nn.functional as F\nfrom visreg_nb.course import *\n'
          + _solution_cell(_cells(name), LESSONS[name]), ns)                   # the lesson's own solution passes
     assert 'Correct!' in capsys.readouterr().out
+
+def test_papermill_infers_every_parameter():
+    "papermill reads the parameters cell of the report and of each lesson: every assigned name, none lost to a comment."
+    import ast
+    from papermill.inspection import _infer_parameters
+    from papermill.iorw import load_notebook_node
+    for f in [TUTORIALS.parent/'reports'/'regression_report.ipynb'] + sorted(TUTORIALS.glob('*.ipynb')):
+        nb = load_notebook_node(str(f))   # as `papermill --help-notebook` reads it
+        cell = next(c for c in nb.cells if 'parameters' in c.metadata.get('tags', []))
+        assigned = [t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign) for t in node.targets]
+        assert [p.name for p in _infer_parameters(nb, name='python3', language='python')] == assigned, f.name

@@ -36,10 +36,13 @@ SYNTH_SIZE, SYNTH_EPOCHS = 32, 8             # digits and synthetic tasks: their
 MAX_IMG_SIZE = 1024                          # larger squares do not fit a laptop's memory at any useful batch size
 
 def report_template()->Path:
-    "The report notebook, found next to the installed (editable) package: `nbs/reports/regression_report.ipynb`."
-    f = Path(visreg_nb.__file__).resolve().parent.parent/'nbs'/'reports'/'regression_report.ipynb'
-    if not f.is_file(): raise FileNotFoundError(f"report template {f} not found; visreg_nb must be installed editable from its repository (pip install -e .)")
-    return f
+    "The report notebook: `nbs/reports/regression_report.ipynb` of the repository (an editable install), else the copy a wheel installs in `<prefix>/share/visreg_nb`."
+    import site, sysconfig
+    repo = Path(visreg_nb.__file__).resolve().parent.parent/'nbs'/'reports'
+    places = [repo] + [Path(b)/'share'/'visreg_nb' for b in dict.fromkeys([sysconfig.get_path('data'), sys.prefix, site.getuserbase()])]
+    for d in places:
+        if (d/'regression_report.ipynb').is_file(): return d/'regression_report.ipynb'
+    raise FileNotFoundError(f"report template regression_report.ipynb not found in {', '.join(map(str, places))}; reinstall visreg_nb (pip install --force-reinstall visreg_nb)")
 
 # %% ../nbs/06_report.ipynb #03cc6d6d
 def template_notebook(path=None): # default: `report_template()`
@@ -294,12 +297,22 @@ def to_json(obj)->str:
                        else [clean(v) for v in o] if isinstance(o, (list, tuple)) else o)
     return json.dumps(clean(obj), indent=2, default=str, allow_nan=False)
 
-def to_html(nb_path, html_path):
-    "Render an executed notebook to HTML with the code hidden and the plots embedded."
+_OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""  # JupyterLab's look without require.js, MathJax and mermaid from a CDN: the page works offline (the report has no maths)
+
+def to_html(nb_path, html_path, title:str|None=None):
+    "Render an executed notebook to one self-contained HTML file: code hidden, plots embedded, no script or style from the network."
     import nbformat
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
-    body, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nbformat.read(str(nb_path), as_version=4))
-    Path(html_path).write_text(body)
+    nb = nbformat.read(str(nb_path), as_version=4)
+    if title: nb.metadata['title'] = title
+    exporter = HTMLExporter(extra_loaders=[DictLoader({'visreg_offline.html.j2': _OFFLINE_TEMPLATE})], template_file='visreg_offline.html.j2',
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    Path(html_path).write_text(exporter.from_notebook_node(nb)[0])
 
 def run_report(params:dict,        # report parameters (see `REPORT_DEFAULTS`)
                out_dir,            # folder for report.ipynb, report.html, metrics.json, model.pkl
@@ -317,9 +330,9 @@ def run_report(params:dict,        # report parameters (see `REPORT_DEFAULTS`)
             nb = work/'report.ipynb'
             try:
                 pm.execute_notebook(template_notebook(), str(nb), parameters={**params, 'out_dir': str(work)}, kernel_name='python3',
-                                    cwd=str(work), progress_bar=progress)
-                to_html(nb, work/'report.html')
+                                    cwd=str(work), progress_bar=progress, extra_arguments=['--IPKernelApp.log_level=CRITICAL'])  # the kernel's own log (its transport, its sockets closing on Ctrl-C) is not the reader's business
                 metrics = json.loads((work/'metrics.json').read_text())
+                to_html(nb, work/'report.html', title=f"{', '.join(metrics['target'])} from {Path(str(params['dataset'])).name}: visreg report")
                 metrics['parameters']['out_dir'] = str(out)
                 (work/'metrics.json').write_text(to_json(metrics))
             except pm.PapermillExecutionError as e:

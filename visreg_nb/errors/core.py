@@ -77,7 +77,7 @@ def regression_metrics(y,                      # true values, (n,) or (n, n_targ
                        circular:bool|list=None,# True (or a list of target names) for angles in degrees
                        n_boot:int=1000,        # bootstrap resamples for the 95% intervals (0: none)
                        seed:int=0,             # seed of the bootstrap
-                       baseline=None,          # the mean predictor's constant (e.g. the training mean), per column; default the mean of `y`
+                       baseline=None,          # the mean predictor: one value per column (e.g. the training mean) or per item and column; default the mean of `y`
                        keypoints:bool=False,   # columns are (x, y) pairs; errors are Euclidean distances
                        period:float=360.,      # period of circular targets
                       )->pd.DataFrame:         # rows (target, metric); columns value, ci_low, ci_high, baseline
@@ -94,7 +94,9 @@ def regression_metrics(y,                      # true values, (n,) or (n, n_targ
     names = list(names)
     if len(names)*step != y.shape[1]: raise ValueError(f"got {len(names)} names for {y.shape[1]} columns" + (" (keypoints need one name per x,y pair)" if keypoints else ""))
     circ = [bool(circular)]*len(names) if not isinstance(circular, (list, tuple)) else [n in circular for n in names]
-    base = None if baseline is None else np.broadcast_to(np.asarray(baseline, float), (y.shape[1],))
+    base = None if baseline is None else np.asarray(baseline, float)
+    if base is not None and base.ndim < 2: base = np.broadcast_to(base, (y.shape[1],))
+    elif base is not None and base.shape != y.shape: raise ValueError(f"baseline has shape {base.shape}; give one value per column {y.shape[1:]} or one per item and column {y.shape}")
     rng = np.random.default_rng(seed)
     n = len(y)
     boot_idx = rng.integers(0, n, (n_boot, n)) if n_boot else None
@@ -102,11 +104,12 @@ def regression_metrics(y,                      # true values, (n,) or (n, n_targ
     for i, name in enumerate(names):
         sl = slice(i*step, (i+1)*step)
         yy, pp = y[:, sl], pred[:, sl]
-        c = None if base is None else base[sl]
+        c = None if base is None else base[..., sl]
         v = _group_metrics(yy, pp, circ[i], period, c)
+        boot_c = lambda b: c if c is None or c.ndim == 1 else c[b]   # a baseline per item is resampled with the items
         if n_boot:
             chunk = max(1, int(4e6 // (n*step)))
-            bs = [_group_metrics(yy[b], pp[b], circ[i], period, c) for b in np.array_split(boot_idx, max(1, -(-n_boot//chunk)))]
+            bs = [_group_metrics(yy[b], pp[b], circ[i], period, boot_c(b)) for b in np.array_split(boot_idx, max(1, -(-n_boot//chunk)))]
             bs = {k: np.concatenate([o[k] for o in bs]) for k in v}
         for m in _METRICS:
             with warnings.catch_warnings(), np.errstate(invalid='ignore'):
@@ -282,6 +285,9 @@ def metrics(self:RegressionInterpretation, n_boot:int=1000, seed:int=0, baseline
     if baseline is None and getattr(self.spec, 'baseline', None) is not None and self.spec.kind != 'keypoints':
         try: baseline = np.broadcast_to(np.asarray(self.spec.baseline, float).ravel(), (len(cols),))
         except ValueError: baseline = None
+    if baseline is None and self.spec.kind == 'keypoints' and self.items is not None and {'_w', '_h'} <= set(self.items.columns):
+        wh = np.tile(self.items[['_w', '_h']].to_numpy(float), len(cols)//2)   # the training mean in image-relative coordinates, in each image's pixels
+        baseline = (np.asarray(self.spec.baseline, float) + 1) / 2 * wh
     return regression_metrics(self.preds[cols].to_numpy(float), self.preds[['pred_'+c for c in cols]].to_numpy(float),
                               names=[g.name for g in self.groups], circular=[g.name for g in self.groups if g.circular],
                               n_boot=n_boot, seed=seed, baseline=baseline, keypoints=self.spec.kind=='keypoints', period=self.period)

@@ -442,6 +442,7 @@ def visreg_report(dataset:str=None,    # 'digits', a synthetic task, or a CSV pa
             print(f"MAE {m['mae']:.4g} (mean predictor {m['baseline_mae']:.4g}) on {m['n_valid']} validation images; "
                   f"{time.time()-start:.0f} s; report: {Path(out).resolve()/'report.html'}")
     except KeyboardInterrupt:
+        import logging; logging.getLogger('asyncio').setLevel(logging.CRITICAL)   # papermill's cancelled cell task, logged at exit, is not news
         print(f"visreg-report: interrupted; {Path(out).resolve()} is unchanged", file=sys.stderr); sys.exit(130)
     except RuntimeError as e: print(f"visreg-report: {e}", file=sys.stderr); sys.exit(1)
     except (ValueError, OSError) as e: print(f"visreg-report: {e}", file=sys.stderr); sys.exit(2)

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.visreg-installed
 OUT ?= reports/demo
 NBTEST_ARGS ?=
 
-.PHONY: install report test lab bench readme check-clean check-export check-readme nbtest pytest
+.PHONY: install report test lab bench readme check-clean clean-nbs check-export check-readme nbtest pytest
 
 # Install once; again only when pyproject.toml or setup.py changed.
 $(STAMP): pyproject.toml setup.py
@@ -42,7 +42,15 @@ _snapshot = find $(1) -type f \( -name '*.ipynb' -o -name '*.py' \) -not -path '
 # (1) notebooks are clean: nbdev-clean changes nothing.
 check-clean:
 	@before=$$($(call _snapshot,nbs)); $(BIN)/nbdev-clean; after=$$($(call _snapshot,nbs)); \
-	if [ "$$before" != "$$after" ]; then echo "notebooks were not clean: nbdev-clean has cleaned them now; review and commit the result"; exit 1; fi
+	if [ "$$before" != "$$after" ]; then \
+	echo "notebooks were not clean; this check has just cleaned them with 'make clean-nbs' (.venv/bin/nbdev-clean):"; \
+	diff <(echo "$$before") <(echo "$$after") | grep '^>' | awk '{print "   " $$3}' | sort -u; \
+	echo "review with 'git diff nbs/', then commit. 'make lab' installs nbdev's save hook, so notebooks saved in JupyterLab stay clean."; \
+	exit 1; fi
+
+# Clean every notebook, as check-clean expects them: execution counts and metadata out, cell ids kept.
+clean-nbs: $(STAMP)
+	$(BIN)/nbdev-clean
 
 # (2) the library is what the notebooks export.
 check-export:
@@ -70,10 +78,30 @@ nbtest:
 pytest:
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q tests/
 
-lab: $(STAMP)
+# JupyterLab on the notebooks, with nbdev's save hook: a notebook saved there is written as nbdev-clean leaves it
+# (pyproject.toml: jupyter_hooks = true). The hook goes into this venv's Jupyter config, not ~/.jupyter, so only
+# Jupyter run from .venv uses it; delete .venv/etc/jupyter/jupyter_server_config.py to turn it off.
+JUPYTER_HOOK := $(VENV)/etc/jupyter/jupyter_server_config.py
+
+$(JUPYTER_HOOK): jupyter_server_config.py $(STAMP)
+	@if [ -f $@ ] && ! grep -q nbdev_clean_jupyter $@; then \
+	echo "$@ exists and is not visreg_nb's: add the hook in jupyter_server_config.py to it by hand"; exit 1; fi
+	@mkdir -p $(@D) && cp $< $@ && echo "nbdev save hook installed in $@ (this venv's Jupyter only)"
+
+lab: $(STAMP) $(JUPYTER_HOOK)
 	$(BIN)/jupyter lab nbs/
 
 # Benchmarks print ratios measured in one run (never timed tests); one torch thread, as in the tests,
 # because on shared cores two threads per process collapse under load. Results also go to bench/results.json.
 bench: $(STAMP)
+	@$(BIN)/python -c "import cleanlab" 2>/dev/null || $(BIN)/python -m pip install -q -e ".[bench]"
 	@cd bench && for f in bench_*.py; do echo "== bench/$$f"; OMP_NUM_THREADS=1 $(abspath $(BIN))/python $$f || exit 1; done
+
+# Before a release: the report (a fresh smoke one on digits, or REPORT=path/report.html) and lesson 01 in headless Chromium,
+# as full-page PNGs 1280 px wide (and the first screen) in screenshots/, for a person to look at. Fails on any network
+# request, console error or broken image. Needs Debian's chromium; installs the `screenshots` extra (Playwright) if missing.
+.PHONY: screenshots
+SCREENSHOT_ARGS ?=
+screenshots: $(STAMP)
+	@$(BIN)/python -c "import playwright, latex2mathml" 2>/dev/null || $(BIN)/python -m pip install -q -e ".[screenshots]"
+	OMP_NUM_THREADS=1 $(BIN)/python bench/screenshots.py $(if $(REPORT),--report $(REPORT)) $(SCREENSHOT_ARGS)

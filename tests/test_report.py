@@ -6,12 +6,17 @@ import pandas as pd, pytest, nbformat
 from visreg_nb.report import run_report
 from visreg_nb.data.synth import save_synthetic
 
-SECTIONS = ['Data', 'Training', 'Explanations of the best and worst predictions', 'Error analysis', 'Error by true value', 'Label issues', 'Outputs']
+SECTIONS = ['Summary', 'Training and metrics', 'Explanations of the best and worst predictions', 'Error analysis', 'Error by true value',
+            'Prediction intervals', 'Near-duplicates across the split', 'Label issues', 'Outputs', 'Appendix: parameters and warnings']
 
 def _check(out, n_items):
     m = json.loads((out/'metrics.json').read_text())
     html = (out/'report.html').read_text()
-    for s in SECTIONS: assert f'>{s}' in html, s
+    at = [html.index(f'id="{s.replace(" ", "-")}"') for s in SECTIONS]   # the headings' anchors
+    assert at == sorted(at), 'sections in order, summary first'
+    summary = html[at[0]:at[1]]
+    assert 'are filled in here' not in summary and '<strong>Findings</strong>' in summary and '<strong>What to do next:</strong>' in summary
+    assert summary.count('<li>') >= 4 and 'linear model on 16×16 grey thumbnails' in summary   # 3 findings, >= 1 next step, the second baseline
     assert 'def ' not in html and 'import ' not in html.split('</style>')[-1], 'code cells should be hidden'
     assert html.count('<img') >= 5 and (out/'model.pkl').stat().st_size > 1000
     assert 'NaN' not in (out/'metrics.json').read_text()   # JSON has no NaN: null instead
@@ -113,13 +118,26 @@ def test_make_report_parameters_are_valid():
     p = check_params(parse_cli_params(args[args.index('--dataset')+1], pairs))
     assert p['dataset'] == 'digits' and p['smoke'] is False and p['max_items'] is None and p['epochs'] >= 5
 
+def test_label_issues_section_shows_the_wrong_labels(tmp_path):
+    "5% of the labels replaced by wrong ones: the report lists flagged labels by file name, and (nearly) only wrong ones."
+    data = save_synthetic(tmp_path/'data', 'size', n=400, size=32, seed=3, outlier_frac=0.05)
+    m = run_report(dict(dataset=str(tmp_path/'data'/'labels.csv'), label_col='radius', epochs=8), tmp_path/'out', progress=False)
+    html = (tmp_path/'out'/'report.html').read_text()
+    wrong = set(data.df.fname[data.corrupted])
+    shown = set(re.findall(r'images/\d+\.png', html.split('id="Label-issues"')[1].split('id="Outputs"')[0]))
+    # the flag rule keeps false alarms near 1 in 1,000, so only clearly wrong labels are flagged (measured: 10 of 20, all wrong)
+    assert min(m['n_label_issues'], 20) == len(shown) >= 0.4*len(wrong), (m['n_label_issues'], len(wrong))   # the table lists 20 at most
+    assert len(shown & wrong) >= 0.9*len(shown), sorted(shown - wrong)
+    assert f"<strong>{m['n_label_issues']} of 400 labels are flagged</strong>" in html
+
 def test_keypoints_report(tmp_path):
     "Keypoint targets: one metrics row per keypoint, per-coordinate columns in the label table, every section rendered."
     m = run_report(dict(dataset='position', max_items=120, epochs=2, smoke=True), tmp_path/'kp', progress=False)
     _, html = _check(tmp_path/'kp', 120)
     assert m['kind'] == 'keypoints' and m['target'] == ['x0', 'y0', 'x1', 'y1']
     assert {'kp0/MAE', 'kp1/MAE'} <= set(m['metrics']) and m['mae'] == m['metrics']['kp0/MAE']
-    assert 'oof_pred_x1' in html and 'bins of the true x0' in html
+    assert ('out-of-fold prediction x1 (px)' in html or 'No label is flagged' in html) and 'bins of the true x0' in html
+    assert 'a circle of radius h around each predicted point' in html
 
 def test_user_defaults_are_not_smoke():
     "Without parameters the report is a user's: all items, epochs that converge, a full label scan; smoke settings only when asked."

@@ -1,7 +1,11 @@
 """The ten lessons in nbs/tutorials (`make test` also runs each one, in smoke settings, through nbdev-test).
-Here: every lesson has its goals first, one `parameters` cell with `smoke`, and an exercise whose check accepts the
-lesson's own solution (nbs/07_course.ipynb tests that each check rejects a plausible wrong answer)."""
+Here: every lesson has its goals first, one `parameters` cell with `smoke`, an exercise whose check accepts the
+lesson's own solution (nbs/07_course.ipynb tests that each check rejects a plausible wrong answer), and that solution at
+the end, out of the student's way, never repeated by a hint. Every notebook in nbs/ stores no warnings and no machine
+paths, and a notebook saved from JupyterLab is cleaned as nbdev-clean would (`make lab` installs the hook)."""
+import json, re
 from pathlib import Path
+from types import SimpleNamespace
 import pytest, nbformat
 from visreg_nb import course
 
@@ -31,6 +35,10 @@ def test_lesson_shape(name):
     ex = next(i for i, c in enumerate(cells) if c.cell_type == 'code' and c.source.startswith('answer = ...'))
     assert cells[ex+1].cell_type == 'code' and cells[ex+1].source.strip() == f'{check}(answer)'
     assert f'{check}(' in _solution_cell(cells, check)
+    heads = [i for i, c in enumerate(cells) if c.cell_type == 'markdown' and c.source.startswith('## ')]
+    sol = next(i for i in heads if cells[i].source.startswith('## Solution'))
+    assert sol == heads[-1] and sol > ex, 'the solution is the last section, after the exercise and what to remember'
+    assert 'end of the lesson' in cells[ex-1].source, 'the exercise says where the solution is'
 
 @pytest.mark.parametrize('name', LESSONS)
 def test_exercise_check(name, capsys):
@@ -52,3 +60,64 @@ def test_papermill_infers_every_parameter():
         cell = next(c for c in nb.cells if 'parameters' in c.metadata.get('tags', []))
         assigned = [t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign) for t in node.targets]
         assert [p.name for p in _infer_parameters(nb, name='python3', language='python')] == assigned, f.name
+
+def _squash(s): return re.sub(r'\s+', '', s)
+
+@pytest.mark.parametrize('name', LESSONS)
+def test_hint_does_not_give_the_solution_away(name):
+    "A wrong answer shows a few lines (not a traceback), and none of them is a line of the lesson's solution."
+    check = getattr(course, LESSONS[name])
+    with pytest.raises(course.WrongAnswer) as e: check(lambda *args: 0.1234)
+    lines = e.value._render_traceback_()
+    assert 2 <= len(lines) <= 4 and lines[0].startswith('✗ Not yet') and any(l.startswith('Hint: ') for l in lines)
+    shown = _squash('\n'.join(lines))
+    code = [re.sub(r'#.*', '', l).strip().removeprefix('return ') for l in _solution_cell(_cells(name), LESSONS[name]).splitlines()]
+    code = [l for l in code if len(l) >= 12 and not l.startswith(('def ', 'check_', 'import '))]
+    assert code, name
+    for line in code: assert _squash(line) not in shown, (name, line)
+
+NBS = TUTORIALS.parent
+MACHINE_PATH = re.compile(r'/(work|root|home|tmp)/|site-packages|\.venv/')
+
+def _stored_problems(path):
+    "Outputs a reader should not get: warnings and errors (stderr, tracebacks) and this machine's paths."
+    nb = json.loads(path.read_text())
+    for i, cell in enumerate(nb['cells']):
+        for out in cell.get('outputs', []):
+            kind = out['output_type']
+            if kind == 'error' or (kind == 'stream' and out.get('name') == 'stderr'):
+                yield f"cell {i} ({cell.get('id')}): {kind} {out.get('name', out.get('ename', ''))}"
+            text = ''.join(out['text']) if kind == 'stream' else json.dumps(out.get('data', {}))
+            if m := MACHINE_PATH.search(text): yield f"cell {i} ({cell.get('id')}): machine path {m.group(0)!r}"
+
+def test_stored_outputs_have_no_warnings_or_machine_paths():
+    nbs = sorted(p for p in NBS.rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts)
+    assert len(nbs) > 20
+    problems = [f"{p.relative_to(NBS)} {msg}" for p in nbs for msg in _stored_problems(p)]
+    assert not problems, ("stored outputs with warnings or machine paths; fix the cause (or clear that output), "
+                          "re-run the notebook, then `make clean-nbs`:\n" + "\n".join(problems))
+
+def test_jupyter_save_hook_cleans_like_nbdev_clean(repo):
+    "The hook `make lab` installs, called as Jupyter calls it (a path relative to its root, nbs/), cleans the notebook."
+    from traitlets.config import Config
+    from nbdev.clean import clean_nb
+    from nbdev.config import get_config
+    ns = {'c': Config()}
+    exec(compile((repo/'jupyter_server_config.py').read_text(), 'jupyter_server_config.py', 'exec'), ns)
+    hook = ns['c'].ContentsManager.pre_save_hook
+    dirty = lambda: {'nbformat': 4, 'nbformat_minor': 5, 'metadata': {'kernelspec': {'name': 'python3', 'display_name': 'Python 3 (ipykernel)'},
+                                                                        'language_info': {'name': 'python'}},
+                     'cells': [{'cell_type': 'code', 'id': 'a1', 'execution_count': 3, 'source': '1 + 1',
+                                'metadata': {'scrolled': True, 'ExecuteTime': {}, 'tags': ['keep']},
+                                'outputs': [{'output_type': 'execute_result', 'execution_count': 3, 'metadata': {}, 'data': {'text/plain': '2'}}]}]}
+    model = {'type': 'notebook', 'content': dirty()}
+    cm = SimpleNamespace(_get_os_path=lambda p: str(repo/'nbs'/p))
+    hook(model=model, path='_not_there/new.ipynb', contents_manager=cm)   # a new notebook: no file on disk yet, nothing written
+    cfg = get_config(path=repo/'nbs')
+    assert cfg.jupyter_hooks, 'pyproject.toml: [tool.nbdev] jupyter_hooks = true, or the hook does nothing'
+    expected = dirty()
+    clean_nb(expected, allowed_cell_metadata_keys=cfg.allowed_cell_metadata_keys, clean_ids=cfg.clean_ids)
+    assert model['content'] == expected
+    cell = model['content']['cells'][0]
+    assert cell['execution_count'] is None and cell['metadata'] == {'tags': ['keep']} and 'language_info' not in model['content']['metadata']
+    assert not (repo/'nbs'/'_not_there').exists()

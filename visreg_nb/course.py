@@ -4,9 +4,10 @@
 
 # %% ../nbs/07_course.ipynb #97f1e629
 from __future__ import annotations
-import math
+import math, traceback
 import numpy as np, torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from sklearn.metrics import r2_score
 from .data.block import circular_error
 from .interpret.metrics import pointing_game
@@ -19,8 +20,22 @@ __all__ = ['WrongAnswer', 'check_r2', 'check_angle_decode', 'check_huber', 'chec
 
 # %% ../nbs/07_course.ipynb #91962f44
 class WrongAnswer(AssertionError):
-    "An exercise answer that does not match the expected result; the message names the failing case and gives a hint."
+    "An exercise answer that does not match the expected result: which case failed, and a hint."
+    def __init__(self,
+        what:str,      # the case that failed and how, e.g. 'on a perfect prediction: expected 1, got 0.5'
+        hint:str=None, # what to look at, in words: never the reference answer
+    ):
+        self.what, self.hint = what, hint
+        super().__init__(what + (f"\nHint: {hint}" if hint else ""))
 
+# %% ../nbs/07_course.ipynb #b2d1f8e3
+@patch
+def _render_traceback_(self:WrongAnswer):
+    "The lines IPython shows in place of a traceback: the failing case and the hint."
+    return ([f"✗ Not yet: {self.what}"] + ([f"Hint: {self.hint}"] if self.hint else [])
+            + ["Change the answer in the exercise cell, run that cell, then run the check again."])
+
+# %% ../nbs/07_course.ipynb #d4f3bae5
 def _unanswered(answer, what):
     if answer is ... or answer is None:
         print(f"Not answered yet: replace `...` in the exercise cell with {what}, run it, then run this cell again.")
@@ -28,9 +43,13 @@ def _unanswered(answer, what):
     return False
 
 def _call(fn, *args):
-    if not callable(fn): raise WrongAnswer(f"the answer should be a function, got {type(fn).__name__}")
+    if not callable(fn): raise WrongAnswer(f"the answer should be a function, got {type(fn).__name__}",
+                                           "define the function, then write `answer = its_name` (without calling it).")
     try: return fn(*args)
-    except Exception as e: raise WrongAnswer(f"your function raised {type(e).__name__}: {e}") from e
+    except Exception as e:
+        mine = traceback.extract_tb(e.__traceback__)[1:2]   # the frame after this one: the line of the student's function that raised
+        where = f" at `{mine[0].line}`" if mine and mine[0].line else ""
+        raise WrongAnswer(f"your function raised {type(e).__name__}: {e}{where}") from e
 
 def _to_np(x):
     if isinstance(x, torch.Tensor): x = x.detach().cpu().numpy()
@@ -42,16 +61,16 @@ def _compare(fn, cases, reference, hint, atol=1e-5, rtol=1e-4, distance=None):
         want = _to_np(reference(*args))
         got = _call(fn, *args)
         try: got = _to_np(got)
-        except Exception: raise WrongAnswer(f"on {desc}: expected a number or an array, got {type(got).__name__}\nHint: {hint}")
+        except Exception: raise WrongAnswer(f"on {desc}: expected a number or an array, got {type(got).__name__}", hint) from None
         if got.shape != want.shape and got.size == want.size: got = got.reshape(want.shape)
         if got.shape != want.shape:
-            raise WrongAnswer(f"on {desc}: expected shape {want.shape}, got {got.shape}\nHint: {hint}")
+            raise WrongAnswer(f"on {desc}: expected shape {want.shape}, got {got.shape}", hint)
         err = distance(got, want) if distance else np.abs(got - want)
         bad = ~(err <= atol + rtol*np.abs(want))
         if bad.any():
             i = np.flatnonzero(bad.ravel())[0]
             raise WrongAnswer(f"on {desc}: expected {want.ravel()[i]:.6g}, got {got.ravel()[i]:.6g}"
-                              + (f" (at position {i})" if want.size > 1 else "") + f"\nHint: {hint}")
+                              + (f" (at position {i})" if want.size > 1 else ""), hint)
     return len(cases)
 
 def _correct(msg):
@@ -144,7 +163,7 @@ def check_flag_suspects(answer):
         got = _call(answer, labels.copy(), oof.copy(), k)
         got = set(np.asarray(got).ravel().tolist())
         if got != want:
-            raise WrongAnswer(f"with k={k}: expected rows {sorted(want)}, got {sorted(got)}\nHint: the residual label − oof_pred can be "
+            raise WrongAnswer(f"with k={k}: expected rows {sorted(want)}, got {sorted(got)}", "the residual label − oof_pred can be "
                               "large in either direction: rank by its absolute value, largest first, and return the positions (np.argsort).")
     return _correct(f"you flagged the 4 planted wrong labels (rows {wrong.tolist()}), two too high and two too low.")
 
@@ -157,7 +176,8 @@ def check_multitask_loss(answer):
     logits, cls = torch.randn(16, 3, generator=g), torch.randint(0, 3, (16,), generator=g)
     cases = [(f"a batch of 16 with cat_weight={w}", (pred, y, logits, cls, w)) for w in (1.0, 0.25, 0.)]
     _compare(answer, cases, lambda p, t, l, c, w: F.mse_loss(p, t) + w*F.cross_entropy(l, c),
-             "F.mse_loss(pred, y) + cat_weight * F.cross_entropy(logits, cls); cross_entropy takes raw logits (no softmax first) and integer classes.")
+             "add the mean squared error of the regression part and cat_weight times the cross-entropy of the class part; "
+             "PyTorch's cross-entropy takes raw logits (no softmax first) and integer classes.")
     return _correct("your loss matches for cat_weight 1, 0.25 and 0 (regression only).")
 
 # %% ../nbs/07_course.ipynb #f6e39add

@@ -5,8 +5,9 @@
 # %% auto #0
 __all__ = ['REPORT_DEFAULTS', 'SMOKE', 'PHOTO_SIZE', 'PHOTO_EPOCHS', 'SYNTH_SIZE', 'SYNTH_EPOCHS', 'MAX_IMG_SIZE',
            'REPORT_MARKER', 'report_template', 'template_notebook', 'read_label_csv', 'check_params', 'check_dataset',
-           'load_report_data', 'check_out', 'out_lock', 'building', 'to_json', 'to_html', 'run_report', 'expand_grid',
-           'index_html', 'run_grid', 'parse_cli_params', 'visreg_report']
+           'load_report_data', 'describe_data', 'label_scan', 'summary_findings', 'check_out', 'out_lock', 'building',
+           'to_json', 'to_html', 'run_report', 'expand_grid', 'index_html', 'run_grid', 'parse_cli_params',
+           'visreg_report']
 
 # %% ../nbs/06_report.ipynb #2a98e74d
 import json, math, os, sys, time, shutil, html, itertools, contextlib, warnings
@@ -21,9 +22,10 @@ from fastcore.script import call_parse
 import visreg_nb
 from .data.synth import make_synthetic, digits_regression, TASKS
 import numpy as np
-from .data.block import RegressionDataLoaders, TargetSpec, TARGET_KINDS, MAX_LABEL, _bool_col, _check_repeats
+from .core import _is_int
+from .data.block import RegressionDataLoaders, TargetSpec, TARGET_KINDS, MAX_LABEL, _bool_col, _check_repeats, _image_keys
 from .data.validate import validate_items
-from .learner import LOSSES
+from .learner import LOSSES, SCRATCH_LR, AUTO_MIN_SIZE
 from .interpret.attribution import METHODS
 
 # %% ../nbs/06_report.ipynb #273fd9e6
@@ -67,8 +69,6 @@ def read_label_csv(csv)->pd.DataFrame:
 # %% ../nbs/06_report.ipynb #1b74bcd6
 def _bad(name, value, fix): raise ValueError(f"parameter {name}={value!r}: {fix}")
 
-def _is_int(v)->bool: return isinstance(v, int) and not isinstance(v, bool)
-
 def _check_types(p:dict):
     "Each parameter of the type the template needs (YAML gives numbers, lists and null where text was meant)."
     for k in ('dataset', 'fn_col', 'target_kind', 'arch', 'loss'):
@@ -96,14 +96,14 @@ def _check_arch(arch:str):
     _bad('arch', arch, "not a model name; use 'auto', 'tiny_cnn', 'pool_cnn', a timm model name (timm.list_models()) or a torchvision name"
          + (f" (closest: {', '.join(close)})" if close else ''))
 
-def _check_csv(p:dict)->str:
-    "The absolute path of the CSV data set, after checking its columns, labels and first images."
+def _check_csv(p:dict, df=None)->tuple:
+    "The absolute path of the CSV data set and its rows (`df`, else read with `read_label_csv`), after checking its columns, labels and first images."
     ds = p['dataset']
     if not ds.lower().endswith('.csv'):
         _bad('dataset', ds, f"use 'digits', a synthetic task {list(TASKS)}, or the path of a CSV file of image names and labels")
     csv = Path(ds).expanduser().resolve()
     if not csv.is_file(): raise FileNotFoundError(f"parameter dataset={ds!r}: no CSV file at {csv}; give an existing CSV path (image paths in it relative to its folder)")
-    df = read_label_csv(csv)
+    df = read_label_csv(csv) if df is None else df
     if p['fn_col'] not in df.columns: _bad('fn_col', p['fn_col'], f"not a column of {csv.name}; the columns are {list(df.columns)}")
     labels = [p['label_col']] if isinstance(p['label_col'], str) else p['label_col']
     for c in labels:
@@ -116,17 +116,16 @@ def _check_csv(p:dict)->str:
     for f in df[p['fn_col']].astype(str).head(50):
         if (csv.parent/f).is_dir(): _bad('fn_col', p['fn_col'], f"{f!r} is a folder in {csv.parent}, not an image file; list image files in {p['fn_col']!r}")
         if not (csv.parent/f).is_file(): _bad('fn_col', p['fn_col'], f"image {f!r} is not in {csv.parent}; image paths must be relative to the CSV's folder")
-    return str(csv)
+    return str(csv), df
 
-def check_params(params:dict, # parameters for the report; missing ones take `REPORT_DEFAULTS`
-                )->dict:      # all parameters, a CSV path made absolute
-    "Validate report parameters before anything trains; raise `ValueError`/`FileNotFoundError` naming the parameter and the fix."
+def _check_params(params:dict, df=None)->tuple:
+    "`check_params`, and a CSV data set's rows (`df`, else read once here; None for digits and the synthetic tasks) for the steps that follow."
     unknown = sorted(set(params) - set(REPORT_DEFAULTS))
     if unknown: raise ValueError(f"unknown parameter(s) {unknown}; the report takes {sorted(REPORT_DEFAULTS)}")
     p = {**REPORT_DEFAULTS, **params}
     _check_types(p)
     photos = p['dataset'] != 'digits' and p['dataset'] not in TASKS
-    if photos: p['dataset'] = _check_csv(p)
+    if photos: p['dataset'], df = _check_csv(p, df)
     if p['smoke']: p.update({k: v for k, v in SMOKE.items() if params.get(k) is None})  # a value given stays; None takes the smoke value
     if p['img_size'] is None: p['img_size'] = PHOTO_SIZE if photos else SYNTH_SIZE
     if p['epochs'] is None: p['epochs'] = PHOTO_EPOCHS if photos else SYNTH_EPOCHS
@@ -150,25 +149,32 @@ def check_params(params:dict, # parameters for the report; missing ones take `RE
             _bad('learner_path', p['learner_path'], "an exported learner is a pickle, and loading one runs any code it holds; "
                  "pass -p trust_learner true (trust_learner=True) only for a file you made or got from someone you trust")
         p['learner_path'] = str(f.resolve())
-    return p
+    return p, (df if photos else None)
+
+def check_params(params:dict, # parameters for the report; missing ones take `REPORT_DEFAULTS`
+                )->dict:      # all parameters, a CSV path made absolute
+    "Validate report parameters before anything trains; raise `ValueError`/`FileNotFoundError` naming the parameter and the fix."
+    return _check_params(params)[0]
 
 # %% ../nbs/06_report.ipynb #1371d99c
 _CLI_FIXES = [("fix these rows, or pass on_bad='skip' to drop them; the skipped rows are returned", "fix these rows in the CSV, or remove them"),
               (", or pass allow_outside=True", ""),
               ("pass valid_col=None to split at random", "remove the is_valid column to split at random")]
 
-def check_dataset(p:dict): # parameters from `check_params`
+def check_dataset(p:dict,                  # parameters from `check_params`
+                  df:pd.DataFrame|None=None, # the CSV's rows when already read with `read_label_csv` (None: read them)
+                 ):
     "Check every row of a CSV data set (images, labels, split) before the report runs; raise one error in the report's terms."
     if p['dataset'] == 'digits' or p['dataset'] in TASKS: return
     csv = Path(p['dataset'])
-    df = read_label_csv(csv)
+    df = read_label_csv(csv) if df is None else df
     valid = 'is_valid' if 'is_valid' in df.columns else None
     labels = [p['label_col']] if isinstance(p['label_col'], str) else p['label_col']
     try:
         good, _ = validate_items(df, path=csv.parent, fn_col=p['fn_col'], label_col=labels, target_kind=p['target_kind'], valid_col=valid)
         items = good.assign(_row=good.index)
         is_valid = _bool_col(items[valid]) if valid else np.zeros(len(items), bool)
-        _check_repeats(items, items[p['fn_col']].map(lambda f: os.path.normpath(str(f))), is_valid, labels, valid)
+        _check_repeats(items, _image_keys(items, p['fn_col']), is_valid, labels, valid)
         if p['target_kind'] == 'scalar': TargetSpec.from_labels(labels, items.loc[~is_valid, labels].to_numpy(float))  # constant labels
     except ValueError as e:
         msg = str(e)
@@ -176,19 +182,94 @@ def check_dataset(p:dict): # parameters from `check_params`
         raise ValueError(f"dataset {csv}: {msg}") from None
 
 # %% ../nbs/06_report.ipynb #bb3326cf
-def load_report_data(p:dict)->tuple: # (data or DataFrame, dls, data for label_issues, its kwargs)
+def load_report_data(p:dict,                  # report parameters, checked here
+                     df:pd.DataFrame|None=None, # a CSV data set's rows when already read with `read_label_csv` (None: read them)
+                    )->tuple:                   # (data or DataFrame, dls, data for label_issues, its kwargs)
     "Data, DataLoaders and `label_issues` arguments for checked report parameters `p`."
-    p = check_params(p)
+    p, df = _check_params(p, df)
     ds, n, size, seed = p['dataset'], p['max_items'], p['img_size'], p['seed']
     if ds == 'digits' or ds in TASKS:
         data = digits_regression(n=n, size=size, seed=seed) if ds == 'digits' else make_synthetic(ds, n=n or 1000, size=size, seed=seed)
         return data, data.dataloaders(bs=64, seed=seed, img_size=size), data, dict(img_size=size)
     csv = Path(ds)
-    df = pd.read_csv(csv)
     if n is not None and len(df) > n: df = df.sample(n, random_state=seed).sort_index()
     kw = dict(path=csv.parent, fn_col=p['fn_col'], label_col=p['label_col'], target_kind=p['target_kind'], img_size=size)
     valid = dict(valid_col='is_valid') if 'is_valid' in df.columns else {}
     return df, RegressionDataLoaders.from_df(df, bs=64, seed=seed, **kw, **valid), df, kw
+
+# %% ../nbs/06_report.ipynb #e4afbea3
+_TASK_WORDS = dict(count='discs among squares, labelled with the number of discs', size='a disc among squares, labelled with its radius',
+                   angle='a bar, labelled with its angle', position='markers, labelled with their positions',
+                   brightness='a disc among squares and rings, labelled with its mean grey level')
+
+def describe_data(p:dict, data)->str:
+    "One phrase on what the images are, for the report's first line."
+    ds = p['dataset']
+    if ds == 'digits':
+        y = data.df[data.label_cols[0]]
+        return f"scikit-learn's handwritten digits, each rotated by a known angle (from {y.min():.0f} to {y.max():.0f} degrees here)"
+    if ds in TASKS: return f"synthetic {data.size} px images of the '{ds}' task: {_TASK_WORDS[ds]}"
+    return f"the images listed in {Path(ds).name}"
+
+def label_scan(label_data,           # the third value of `load_report_data`
+               label_kw:dict,        # its fourth value: `RegressionDataLoaders.from_df` arguments
+               p:dict,               # checked report parameters
+              )->pd.DataFrame:       # `label_issues`' result; `.attrs['checking']` says how the checking models were trained
+    "The report's label scan: `label_issues` with checking models trained like the main model (its epochs and learning rate; its architecture when it is trained from scratch), at 64 px at most."
+    from visreg_nb.errors.labels import label_issues
+    from visreg_nb.learner import SCRATCH_LR
+    k = 3 if p['smoke'] else 5
+    n = len(label_data.df if hasattr(label_data, 'df') else label_data)
+    arch = p['arch'] if p['arch'] in ('auto', 'tiny_cnn', 'pool_cnn') else 'auto'   # a pretrained body is not fine-tuned k more times
+    size = min(label_kw.get('img_size', p['img_size']), 64)
+    if arch == 'auto': arch = 'tiny_cnn' if size < AUTO_MIN_SIZE else 'pool_cnn'
+    epochs = 2 if p['smoke'] else p['epochs']
+    res = label_issues(label_data, k_folds=k, epochs=epochs, seed=p['seed'], arch=arch, width=None, lr=p['lr'] or SCRATCH_LR,
+                       bs=max(8, min(64, n*(k - 1)//k//8)), **{**label_kw, 'img_size': size})   # >= 8 steps per epoch
+    res.attrs['checking'] = dict(arch=arch, epochs=epochs, k_folds=k, img_size=size)
+    return res
+
+def summary_findings(f:dict,       # numbers computed by the report (see the template's last cell)
+                     top:int=3,    # findings shown
+                    )->str:        # Markdown: how good the model is, the findings that matter most, what to do next
+    "The report's summary: the model against two baselines, the `top` findings that matter most (problems first) and what to do next."
+    u = f" {f['unit']}" if f['unit'] else ''
+    g = lambda v: f"{v:.3g}{u}"
+    found = []   # (priority: lower matters more, finding, next step or None)
+    better_than_mean = f['mae_ci'][1] < f['base_mae']
+    if not better_than_mean:
+        found.append((0, f"The model is not clearly better than always predicting the training mean ({g(f['base_mae'])}).",
+                      f"Train longer (`-p epochs {2*f.get('epochs', 15)}`), check that the labels belong to the images, or start from pretrained weights (`-p arch efficientnet_lite0`)."))
+    if f['n_dup_valid']:
+        found.append((1, f"{f['n_dup_valid']} of the {f['n_valid']} validation images are near-copies of training images, so the validation error is optimistic.",
+                      "Remove the copies, or split by group (person, object, session) with an `is_valid` column in the CSV."))
+    if better_than_mean and f['mae_ci'][1] >= f['lin_mae']:
+        found.append((2, f"The model is not clearly better than a linear model on 16×16 thumbnails ({g(f['lin_mae'])}): it has not learnt more than coarse brightness and layout.",
+                      f"Train longer (`-p epochs {2*f.get('epochs', 15)}`) or at a larger image size (`-p img_size 96`), or fine-tune pretrained weights (`-p arch efficientnet_lite0`)."))
+    if f['n_flagged']:
+        found.append((3, f"{f['n_flagged']} of {f['n_labels']} labels ({100*f['n_flagged']/f['n_labels']:.1f}%) {'disagrees' if f['n_flagged'] == 1 else 'disagree'} with the images far more than the checking models' errors explain.",
+                      "Look at the flagged images under *Label issues*; fix or drop the wrong labels and run the report again."))
+    if f['bias_low_ci'][0] > 0 and f['bias_high_ci'][1] < 0:
+        found.append((4, f"Extreme values are pulled towards the mean: up to {f['low_end']:.3g}{u} the model overestimates by {g(f['bias_low'])} on average, "
+                         f"from {f['high_end']:.3g}{u} it underestimates by {g(-f['bias_high'])}.",
+                      "Collect more images with extreme labels, or train longer."))
+    if abs(f['rho']) > 0.3:
+        found.append((5, f"Errors {'grow' if f['rho'] > 0 else 'shrink'} with the predicted value (Spearman correlation {f['rho']:.2f}).",
+                      "Let the model predict its own spread (`-p loss gaussian_nll`), or predict the logarithm of the label."))
+    if better_than_mean and f['mae_ci'][1] < f['lin_mae']:
+        found.append((6, f"The model's error is {100*(1 - f['mae']/f['base_mae']):.0f}% below the mean predictor's and {100*(1 - f['mae']/f['lin_mae']):.0f}% below the linear model's.", None))
+    found.append((7, f"90% of true values lie within ±{g(f['h90'])} of the prediction (checked on held-out validation images: {f['coverage90']:.0%}).",
+                  None if any(s for _, _, s in found) else "Quote predictions with their ±90% interval; `conformal_intervals` computes it for new images."))
+    if not f['n_flagged']: found.append((8, f"No label is flagged among the {f['n_labels']}.", None))
+    found.sort(key=lambda t: t[0])
+    ci = f"95% interval {f['mae_ci'][0]:.3g} to {f['mae_ci'][1]:.3g}"
+    lines = [f"**How good:** on {f['n_valid']} validation images the mean absolute error for {f['target']} is **{g(f['mae'])}** ({ci}); "
+             f"always predicting the training mean gives {g(f['base_mae'])}, and a linear model on 16×16 grey thumbnails {g(f['lin_mae'])} "
+             f"(95% interval {f['lin_ci'][0]:.3g} to {f['lin_ci'][1]:.3g}).", "", "**Findings** (the most important first):", ""]
+    lines += [f"{i}. {t}" for i, (_, t, _) in enumerate(found[:top], 1)]
+    steps = list(dict.fromkeys(s for _, _, s in found[:top] if s))
+    lines += ["", "**What to do next:**", ""] + ([f"- {s}" for s in steps] or ["- Nothing stands out: use the model, and quote its ±90% interval."])
+    return "\n".join(lines)
 
 # %% ../nbs/06_report.ipynb #7bf68fb7
 REPORT_MARKER = '.visreg-report'   # written in every folder the kit builds; `force` replaces only folders that hold it
@@ -196,17 +277,19 @@ REPORT_MARKER = '.visreg-report'   # written in every folder the kit builds; `fo
 def _within(a:Path, b:Path)->bool: return a == b or b in a.parents
 def _kit_made(d:Path)->bool: return (d/REPORT_MARKER).is_file()
 
-def _inputs(p:dict)->list:
-    "The files a report reads: the CSV, its images, the learner it loads."
+def _inputs(p:dict, df=None)->list:
+    "The files a report reads: the CSV, its images (named in `df`, the CSV's rows, else read), the learner it loads."
     res = [Path(p['learner_path'])] if p.get('learner_path') else []
     if p['dataset'] != 'digits' and p['dataset'] not in TASKS:
         csv = Path(p['dataset']); res.append(csv)
-        res += [Path(os.path.normpath(csv.parent/str(f))) for f in read_label_csv(csv)[p['fn_col']]]
+        rows = read_label_csv(csv) if df is None else df
+        res += [Path(os.path.normpath(csv.parent/str(f))) for f in rows[p['fn_col']]]
     return res
 
 def check_out(out_dir,               # the folder the report goes to
               force:bool=False,      # replace a previous report in it
               params:list|dict=(),   # checked parameters (or a list of them) whose inputs must stay outside `out_dir`
+              inputs=None,           # those input files, when already listed; None lists those of `params`, reading each CSV
              )->Path:                # `out_dir`, absolute
     "Check `out_dir` before anything is written: a folder that can be made, or a previous report that `force` may replace."
     out = Path(out_dir).expanduser().resolve()
@@ -215,9 +298,9 @@ def check_out(out_dir,               # the folder the report goes to
     while not parent.exists(): parent = parent.parent
     if not parent.is_dir(): raise NotADirectoryError(f"--out {out}: {parent} is a file, so no folder can be made under it; choose another --out")
     if not os.access(parent, os.W_OK | os.X_OK): raise PermissionError(f"--out {out}: {parent} is not writable (read-only or not yours); choose a folder you can write to")
-    for p in ([params] if isinstance(params, dict) else params):
-        for f in _inputs(p):
-            if _within(f.resolve(), out): raise ValueError(f"--out {out} holds {f}, an input of this report; choose an --out outside the data set's folder")
+    if inputs is None: inputs = (f for p in ([params] if isinstance(params, dict) else params) for f in _inputs(p))
+    for f in inputs:
+        if _within(f.resolve(), out): raise ValueError(f"--out {out} holds {f}, an input of this report; choose an --out outside the data set's folder")
     if out.is_dir() and any(out.iterdir()):
         if not force: raise FileExistsError(f"{out} already exists and is not empty; pass --force (force=True) to replace the report in it, or choose another --out")
         if not _kit_made(out):
@@ -321,11 +404,12 @@ def run_report(params:dict,        # report parameters (see `REPORT_DEFAULTS`)
               )->dict:             # the contents of metrics.json
     "Check everything, execute the report template with papermill in a work folder, render it to HTML, then swap it in for `out_dir`."
     import papermill as pm
-    params = check_params(dict(params))   # nothing is written or removed until parameters, data and folder are checked
-    check_dataset(params)
-    out = check_out(out_dir, force, params)
+    params, df = _check_params(dict(params))   # nothing is written or removed until parameters, data and folder are checked
+    check_dataset(params, df)                  # a CSV data set is read once, for all the checks
+    inputs = _inputs(params, df)
+    out = check_out(out_dir, force, inputs=inputs)
     with out_lock(out):
-        check_out(out, force, params)       # again, now that no other run can change it
+        check_out(out, force, inputs=inputs)   # again, now that no other run can change it
         with building(out) as (work, failed):
             nb = work/'report.ipynb'
             try:
@@ -379,12 +463,13 @@ def run_grid(grid, out_dir, force:bool=False, workers:int=2)->list:
     "One report per parameter set of `grid`, in `workers` processes, plus `out_dir/index.html`; swapped in when at least one run succeeds."
     if not _is_int(workers) or workers < 1: raise ValueError(f"--workers {workers!r}: use a whole number of processes >= 1")
     runs = expand_grid(grid)
-    checked = [check_params(p) for p in runs]
-    for p in checked: check_dataset(p)
-    out = check_out(out_dir, force, checked)
+    checked = [_check_params(p) for p in runs]   # (parameters, a CSV data set's rows)
+    for p, df in checked: check_dataset(p, df)
+    inputs = [f for p, df in checked for f in _inputs(p, df)]
+    out = check_out(out_dir, force, inputs=inputs)
     import multiprocessing as mp
     with out_lock(out):
-        check_out(out, force, checked)
+        check_out(out, force, inputs=inputs)
         with building(out) as (work, failed):
             with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn')) as ex:
                 res = list(ex.map(_one, [(p, work/f'run{i:02d}') for i, p in enumerate(runs)]))

@@ -8,7 +8,7 @@ import os, re, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch, PIL.Image
 from fastai.vision.all import *
-from ..core import settings, set_seed
+from ..core import settings, set_seed, _is_int
 from .validate import open_image, validate_items
 from .synth import SynthData, make_synthetic
 
@@ -210,6 +210,10 @@ def _check_repeats(items, key, is_valid, label_cols, valid_col):
     warnings.warn(f"{key[dup].nunique()} image(s) are on more than one row (first: {first!r} on rows {rows_of(first)}), {differ} of them with "
                   f"different labels; each row counts as one example (several annotators?), and all rows of one image stay on one side of the split", stacklevel=3)
 
+def _image_keys(items:pd.DataFrame, fn_col:str, img_col:str|None=None)->pd.Series:
+    "One key per image, to find an image on several rows: its file name normalized ('a/../b.png' is 'b.png'), or the id of an in-memory image."
+    return items[img_col].map(id) if img_col else items[fn_col].map(lambda f: os.path.normpath(str(f)))
+
 def _image_size(row, path, fn_col, img_col):
     "(width, height) of a row's image, reading only the file header."
     if img_col: a = np.asarray(row[img_col]); return a.shape[1], a.shape[0]
@@ -252,7 +256,7 @@ def from_df(cls:RegressionDataLoaders,
     label_cols = [label_col] if isinstance(label_col, str) else list(label_col)
     if target_kind not in TARGET_KINDS: raise ValueError(f"target_kind={target_kind!r} is not one of {TARGET_KINDS}")
     for k, v, lo in (('bs', bs, 1), ('img_size', img_size, 8)):
-        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < lo): raise ValueError(f"{k}={v!r}: use a whole number >= {lo}")
+        if v is not None and (not _is_int(v) or v < lo): raise ValueError(f"{k}={v!r}: use a whole number >= {lo}")
     good, skipped = validate_items(df, path=path, fn_col=fn_col, label_col=label_cols, valid_col=valid_col,
                                    target_kind=target_kind, img_col=img_col, on_bad=on_bad, allow_outside=allow_outside)
     if category_col is not None:
@@ -265,7 +269,7 @@ def from_df(cls:RegressionDataLoaders,
     items = items.reset_index(drop=True)
     seed = settings()['seed'] if seed is None else seed
     set_seed(seed)
-    key = items[img_col].map(id) if img_col else items[fn_col].map(lambda f: os.path.normpath(str(f)))  # one image, one key
+    key = _image_keys(items, fn_col, img_col)  # one image, one key
     if valid_col is not None: is_valid = _bool_col(items[valid_col])
     else:
         if not 0 < valid_pct < 1: raise ValueError(f"valid_pct={valid_pct} must be between 0 and 1 (exclusive), or give valid_col")

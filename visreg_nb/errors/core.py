@@ -12,11 +12,11 @@ import matplotlib.pyplot as plt
 from scipy import stats
 from fastcore.basics import patch
 from fastai.interpret import Interpretation
-from ..core import eval_mode
+from ..core import eval_mode, _is_int
 
 # %% auto #0
 __all__ = ['circular_residual', 'target_groups', 'regression_metrics', 'error_by_bin', 'error_by_group',
-           'heteroscedasticity_test', 'penultimate_features', 'eval_dl', 'RegressionInterpretation']
+           'heteroscedasticity_test', 'penultimate_features', 'eval_dl', 'RegressionInterpretation', 'linear_baseline']
 
 # %% ../../nbs/05_errors.ipynb #7995b04d
 def circular_residual(pred, y, period:float=360.):
@@ -137,7 +137,7 @@ def error_by_bin(y,                 # true values of one target, (n,)
                  period:float=360., # period of circular targets
                 )->pd.DataFrame:    # one row per bin: y_mid, n, mae, mae_lo, mae_hi, bias, bias_lo, bias_hi
     "Mean absolute error and mean signed residual per equal-count bin of the true value, with bootstrap intervals."
-    if not isinstance(bins, int) or isinstance(bins, bool) or bins < 1: raise ValueError(f"bins={bins!r}: use a whole number of bins >= 1")
+    if not _is_int(bins) or bins < 1: raise ValueError(f"bins={bins!r}: use a whole number of bins >= 1")
     y, pred = np.asarray(y, float).ravel(), np.asarray(pred, float).ravel()
     res = _residuals(y, pred, circular, period)
     b = pd.qcut(pd.Series(y).rank(method='first'), min(bins, len(y)), labels=False).to_numpy()
@@ -304,8 +304,14 @@ def _coord_cols(self):
     "Every target column with its circularity (keypoints: x and y separately)."
     return [(c, g.circular) for g in self.groups for c in g.cols]
 
+def _unit_of(self, c)->str:
+    "' (unit)' of a target column, or ''."
+    f = getattr(self.spec, 'unit', None)
+    u = f(c) if callable(f) else ''
+    return f' ({u})' if u else ''
+
 @patch
-def plot_pred_vs_actual(self:RegressionInterpretation, size:float=2.6):
+def plot_pred_vs_actual(self:RegressionInterpretation, size:float=3.6):
     "Predicted against true value, one panel per target, with the identity line (angles unwrapped next to the label)."
     fig, axs = _panels(len(self.groups), size)
     for ax, g in zip(axs, self.groups):
@@ -315,7 +321,7 @@ def plot_pred_vs_actual(self:RegressionInterpretation, size:float=2.6):
             ax.scatter(y, p, s=6, alpha=0.6, label=c if len(g.cols) > 1 else None)
         lo, hi = min(self.preds[g.cols].min()), max(self.preds[g.cols].max())
         ax.plot([lo, hi], [lo, hi], 'k--', lw=1)
-        ax.set(xlabel='true', ylabel='predicted', title=g.name)
+        ax.set(xlabel=f'true{_unit_of(self, g.cols[0])}', ylabel=f'predicted{_unit_of(self, g.cols[0])}', title=g.name)
         if len(g.cols) > 1: ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
@@ -328,15 +334,16 @@ def residuals(self:RegressionInterpretation)->pd.DataFrame:
                          for c, circ in _coord_cols(self)})
 
 @patch
-def plot_residuals(self:RegressionInterpretation, size:float=2.4):
+def plot_residuals(self:RegressionInterpretation, size:float=3.2):
     "Per target column: residual against prediction, histogram of residuals, and a normal QQ plot."
     res, cols = self.residuals(), _coord_cols(self)
     fig, axs = plt.subplots(len(cols), 3, figsize=(3*size, size*len(cols)), squeeze=False)
     for (c, _), (a0, a1, a2) in zip(cols, axs):
         a0.scatter(self.preds['pred_'+c], res[c], s=6, alpha=0.6); a0.axhline(0, color='k', lw=1)
-        a0.set(xlabel=f'predicted {c}', ylabel='pred − y', title=f'{c}: residuals')
-        a1.hist(res[c], bins=30); a1.set(xlabel='pred − y', title='histogram')
-        stats.probplot(res[c], dist='norm', plot=a2); a2.set_title('normal QQ')
+        u = _unit_of(self, c)
+        a0.set(xlabel=f'predicted {c}{u}', ylabel=f'residual ŷ − y{u}', title=f'{c}: residuals')
+        a1.hist(res[c], bins=30); a1.set(xlabel=f'residual ŷ − y{u}', ylabel='images', title='histogram')
+        stats.probplot(res[c], dist='norm', plot=a2); a2.set(title='normal QQ', xlabel='normal quantiles', ylabel=f'sorted residuals{u}')
         for l in a2.get_lines(): l.set_markersize(3)
     fig.tight_layout()
     return fig
@@ -349,7 +356,7 @@ def error_by_bin(self:RegressionInterpretation, bins:int=10, n_boot:int=1000, se
                       for c, circ in _coord_cols(self)}, names=['target', 'bin'])
 
 @patch
-def plot_error_by_bin(self:RegressionInterpretation, bins:int=10, n_boot:int=1000, seed:int=0, size:float=2.8):
+def plot_error_by_bin(self:RegressionInterpretation, bins:int=10, n_boot:int=1000, seed:int=0, size:float=3.8):
     "Mean |error| and mean signed residual per equal-count bin of the true value, with bootstrap 95% intervals."
     tab = self.error_by_bin(bins, n_boot, seed)
     cols = [c for c, _ in _coord_cols(self)]
@@ -359,7 +366,7 @@ def plot_error_by_bin(self:RegressionInterpretation, bins:int=10, n_boot:int=100
         ax.errorbar(t.y_mid, t.mae, yerr=[t.mae-t.mae_lo, t.mae_hi-t.mae], fmt='o-', ms=3, capsize=2, label='|error|')
         ax.errorbar(t.y_mid, t.bias, yerr=[t.bias-t.bias_lo, t.bias_hi-t.bias], fmt='s--', ms=3, capsize=2, label='bias (pred − y)')
         ax.axhline(0, color='k', lw=0.8)
-        ax.set(xlabel=f'true {c} (bin median)', title=c)
+        ax.set(xlabel=f'true {c}{_unit_of(self, c)}, bin median', ylabel=_unit_of(self, c).strip(' ()'), title=c)
         ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
@@ -386,14 +393,18 @@ def heteroscedasticity(self:RegressionInterpretation)->pd.DataFrame:
                          for c, circ in _coord_cols(self)}).T
 
 # %% ../../nbs/05_errors.ipynb #c2739159
+_IMAGE_SUFFIXES = {'.png', '.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp'}
+
 def _find_image(row, path='.'):
     "The image of an item row: an array column, else a file name column."
     for c, v in row.items():
         if isinstance(v, np.ndarray) and v.ndim >= 2: return v
+    from PIL import Image
     for c in ('fname', 'file', 'path', 'image'):
-        if c in row.index and isinstance(row[c], (str, Path)):
-            from PIL import Image
-            return np.asarray(Image.open(Path(path)/row[c]))
+        if c in row.index and isinstance(row[c], (str, Path)): return np.asarray(Image.open(Path(path)/row[c]))
+    for c, v in row.items():   # a file column with another name (`fn_col`)
+        if isinstance(v, (str, Path)) and Path(v).suffix.lower() in _IMAGE_SUFFIXES and (Path(path)/v).is_file():
+            return np.asarray(Image.open(Path(path)/v))
     return None
 
 def _fmt(v): return f'{v:.3g}'
@@ -403,9 +414,9 @@ def plot_top_losses(self:RegressionInterpretation,
                     k:int=9,              # number of worst items to show
                     largest:bool=True,    # False shows the best predictions
                     with_maps:bool=False, # overlay Grad-CAM maps from `visreg_nb.interpret.attribution.explain`
-                    size:float=2.2, ncols:int|None=None, **kwargs):
+                    size:float=2.6, ncols:int|None=None, **kwargs):
     "Gallery of the worst predictions: image, y, ŷ and error in the title; keypoints drawn for y and ŷ."
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1: raise ValueError(f"k={k!r}: use a whole number of images >= 1")
+    if not _is_int(k) or k < 1: raise ValueError(f"k={k!r}: use a whole number of images >= 1")
     losses, idx = self.top_losses(min(k, len(self.losses)), largest=largest)
     idx = idx.tolist()
     maps = None
@@ -438,7 +449,42 @@ def plot_top_losses(self:RegressionInterpretation,
             title = '\n'.join(f"{g.name}: y={_fmt(row[g.cols[0]])} ŷ={_fmt(row['pred_'+g.cols[0]])}" for g in self.groups[:3])
             title += f'\nerr={_fmt(l)}'
         rid = int(row['_row']) if '_row' in row.index else i
-        ax.set_title(f'#{rid} ' + title, fontsize=7)
+        ax.set_title(f'#{rid} ' + title, fontsize=9)
         ax.axis('off')
     fig.tight_layout()
     return fig
+
+# %% ../../nbs/05_errors.ipynb #644e2764
+def _grey_thumbs(images, side:int=16)->np.ndarray:
+    "Grey `side`×`side` thumbnails in [0, 1], one flattened row per image."
+    from PIL import Image
+    out = []
+    for im in images:
+        a = np.asarray(im, np.float32)
+        if a.ndim == 3: a = a[..., :3].mean(-1)
+        out.append(np.asarray(Image.fromarray(a).resize((side, side), Image.BILINEAR), np.float32).ravel()/255.)
+    return np.stack(out)
+
+def linear_baseline(dls,                 # RegressionDataLoaders: trained on its training items
+                    items=None,          # rows to predict (default: the validation items)
+                    side:int=16,         # thumbnail side
+                   )->pd.DataFrame:      # '_row', the label columns and 'pred_'+label, in the order of `items`
+    "A second baseline: ridge regression (strength chosen by cross-validation) on grey thumbnails of the training images."
+    from sklearn.linear_model import RidgeCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    spec, path = dls.target_spec, getattr(dls, 'path', '.')
+    tr = dls.train.items
+    items = dls.valid.items if items is None else items
+    thumbs = lambda df: _grey_thumbs([_find_image(r, path) for _, r in df.iterrows()], side)
+    y = tr[spec.names].to_numpy(float)
+    per = float(getattr(spec, 'period', 360.) or 360.)
+    if spec.kind == 'circular': y = np.concatenate([np.sin(2*np.pi*y/per), np.cos(2*np.pi*y/per)], 1)
+    if spec.kind == 'keypoints': y = y/np.tile(tr[['_w', '_h']].to_numpy(float), len(spec.names)//2)
+    model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-2, 5, 15))).fit(thumbs(tr), y)
+    p = model.predict(thumbs(items)).reshape(len(items), -1)
+    if spec.kind == 'circular': p = np.arctan2(p[:, :p.shape[1]//2], p[:, p.shape[1]//2:])*per/(2*np.pi) % per
+    if spec.kind == 'keypoints': p = p*np.tile(items[['_w', '_h']].to_numpy(float), len(spec.names)//2)
+    res = pd.DataFrame({'_row': items['_row'].to_numpy()})
+    for j, c in enumerate(spec.names): res[c], res['pred_'+c] = items[c].to_numpy(float), p[:, j]
+    return res

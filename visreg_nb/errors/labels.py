@@ -7,7 +7,7 @@ from __future__ import annotations
 import math, warnings
 import numpy as np, pandas as pd, torch
 import matplotlib.pyplot as plt
-from scipy import stats
+from scipy import stats, optimize
 from ..core import set_seed
 from .core import penultimate_features, circular_residual, _find_image, target_groups, eval_dl
 
@@ -16,31 +16,51 @@ __all__ = ['label_quality_scores', 'precision_at_k', 'label_issues', 'show_label
            'similar_images_different_labels', 'near_duplicates', 'icc', 'aggregate_annotations']
 
 # %% ../../nbs/05a_errors.labels.ipynb #60b33de6
-def _mad_scale(r):
-    s = 1.4826*np.median(np.abs(r - np.median(r, 0)), 0)
-    fallback = r.std(0)
-    return np.where(s > 0, s, np.where(fallback > 0, fallback, 1.))
+def _quantile_bins(y, n_bins):
+    "Bin of each value, by quantiles (equal values stay together), and the number of bins."
+    edges = np.unique(np.quantile(y, np.linspace(0, 1, n_bins + 1)[1:-1]))
+    used, b = np.unique(np.searchsorted(edges, y, side='right'), return_inverse=True)  # no empty bins (ties at an edge)
+    return b.ravel(), len(used)
+
+def _calibrated_pvalues(p, r, circular=False, dof=5.):
+    "Two-sided tail probability of each residual `r` given the prediction `p`: the trend and spread of residuals at that prediction removed."
+    b, nb = _quantile_bins(p, int(np.clip(len(p)//100, 3, 10)))
+    centre = np.array([np.median(p[b == i]) for i in range(nb)])
+    if circular: d = r - np.median(r)                               # no extremes on a circle, no pull towards the mean
+    else:
+        med = np.array([np.median(r[b == i]) for i in range(nb)])
+        d = r - (np.polyval(np.polyfit(centre, med, 1), p) if nb > 1 else med[0])
+    s = np.array([1.4826*np.median(np.abs(d[b == i])) for i in range(nb)])  # spread around the trend, bin by bin
+    overall = 1.4826*np.median(np.abs(d)) or np.abs(d).mean() or 1.
+    s = np.maximum(s, 0.5*overall)   # where the models are most precise (no object to count), they still miss now and then
+    z = d/np.interp(p, centre, s)
+    if np.isinf(dof): return 2*stats.norm.sf(np.abs(z))
+    return 2*stats.t.sf(np.abs(z)*stats.t.ppf(0.75, dof)/stats.norm.ppf(0.75), dof)  # a t with the same median |z|
 
 def label_quality_scores(labels,               # (n,) or (n, d) labels in their units (keypoints: x0,y0,x1,y1,... in pixels)
                          oof_pred,             # out-of-fold predictions, same shape
-                         folds=None,           # (n,) fold of each item; residuals are scaled within folds
                          circular:bool=False,  # angles in degrees
                          keypoints:bool=False, # columns are (x, y) pairs
-                        )->pd.DataFrame:       # residual (abs/circular/Euclidean, mean over targets), z, label_quality
-    "Per-item label quality in [0, 1] from out-of-fold residuals scaled by their fold's robust spread (lower = more suspicious)."
+                         sizes=None,           # keypoints: (n, 2) image width and height; positions are compared relative to them
+                         alpha:float=1e-3,     # flag rule: `label_quality < alpha` (the false-alarm rate on correct labels)
+                         dof:float=5.,         # tails of the checking models' errors: Student-t degrees of freedom (np.inf: normal)
+                        )->pd.DataFrame:       # residual (abs/circular/Euclidean, mean over targets), z, label_quality, is_label_issue
+    "Per-item label quality in [0, 1] from out-of-fold residuals, given the checking models' trend and spread at each predicted value (lower = more suspicious)."
     y, p = np.asarray(labels, float), np.asarray(oof_pred, float)
     y, p = (y[:,None] if y.ndim == 1 else y), (p[:,None] if p.ndim == 1 else p)
     if y.shape != p.shape: raise ValueError(f"labels have shape {y.shape} but oof_pred {p.shape}")
+    if not 0 < alpha < 1: raise ValueError(f"alpha={alpha}: the flag rule's false-alarm rate must be between 0 and 1 (e.g. 1e-3)")
+    if not dof > 0: raise ValueError(f"dof={dof}: the degrees of freedom of the error tails must be > 0 (5 by default, np.inf for normal tails)")
     r = circular_residual(p, y) if circular else p - y
-    folds = np.zeros(len(y), int) if folds is None else np.asarray(folds)
-    z2 = np.zeros(len(y))
-    for f in np.unique(folds):
-        m = folds == f
-        rf = r[m]
-        z2[m] = (((rf - np.median(rf, 0))/_mad_scale(rf))**2).sum(1)
-    d = r.shape[1]
+    pc, rc = p, r
+    if keypoints and sizes is not None:
+        wh = np.tile(np.asarray(sizes, float).reshape(len(y), 2), y.shape[1]//2)
+        pc, rc = p/wh, r/wh
+    pv = np.stack([_calibrated_pvalues(pc[:, j], rc[:, j], circular, dof) for j in range(y.shape[1])], 1)
+    d = y.shape[1]
+    q = pv[:, 0] if d == 1 else stats.chi2.sf((stats.norm.isf(np.clip(pv, 1e-300, 1)/2)**2).sum(1), d)
     err = np.sqrt((r.reshape(len(r), -1, 2)**2).sum(-1)).mean(1) if keypoints else np.abs(r).mean(1)
-    return pd.DataFrame(dict(residual=err, z=np.sqrt(z2), label_quality=stats.chi2.sf(z2, d)))
+    return pd.DataFrame(dict(residual=err, z=stats.norm.isf(np.clip(q, 1e-300, 1)/2), label_quality=q, is_label_issue=q < alpha))
 
 # %% ../../nbs/05a_errors.labels.ipynb #c0458669
 def precision_at_k(label_quality, # scores, lower = more suspicious
@@ -132,8 +152,9 @@ def label_issues(data,                 # a SynthData, a DataFrame (with `from_df
                  bs:int=64,            # batch size
                  width:int|None=8,     # `tiny_cnn` width (smaller is faster)
                  threads:int|None=1,   # torch threads while training (tiny convolutions are fastest on one; None keeps the setting)
+                 alpha:float=1e-3,     # flag rule: `is_label_issue` is `label_quality < alpha`, the false-alarm rate on correct labels
                  **kwargs              # `RegressionDataLoaders.from_df` arguments (label_col, img_col, fn_col, path, target_kind, img_size...)
-                )->pd.DataFrame:       # one row per item, input order: _row, label(s), oof_pred(s), residual, z, label_quality, rank, fold
+                )->pd.DataFrame:       # one row per item, input order: _row, label(s), oof_pred(s), residual, z, label_quality, is_label_issue, rank, fold
     "Out-of-fold predictions and a label quality score per item (lower = more likely a wrong label)."
     from sklearn.model_selection import KFold
     if k_folds < 2: raise ValueError(f"k_folds={k_folds}: need at least 2 folds")
@@ -153,7 +174,8 @@ def label_issues(data,                 # a SynthData, a DataFrame (with `from_df
             out[te] = _predict(model, x[te])[:, :spec.n_targets]
     finally: torch.set_num_threads(prev_threads)
     labels, oof = _labels_in_units(items, spec), _outputs_in_units(out, items, spec)
-    q = label_quality_scores(labels, oof, folds, circular=spec.kind == 'circular', keypoints=spec.kind == 'keypoints')
+    kp = spec.kind == 'keypoints'
+    q = label_quality_scores(labels, oof, circular=spec.kind == 'circular', keypoints=kp, sizes=items[['_w', '_h']].to_numpy(float) if kp else None, alpha=alpha)
     res = pd.DataFrame({'_row': items['_row'].to_numpy()})
     if spec.n_targets == 1: res['label'], res['oof_pred'] = labels[:,0], oof[:,0]
     else:
@@ -161,7 +183,7 @@ def label_issues(data,                 # a SynthData, a DataFrame (with `from_df
     res = pd.concat([res, q], axis=1)
     res['rank'] = res.label_quality.rank(method='first').astype(int)
     res['fold'] = folds
-    res.attrs.update(target_names=spec.names, kind=spec.kind, skipped=_records(getattr(dls, 'skipped', None)))
+    res.attrs.update(target_names=spec.names, kind=spec.kind, alpha=alpha, skipped=_records(getattr(dls, 'skipped', None)))
     return res.set_index('_row', drop=False).rename_axis(None)
 
 # %% ../../nbs/05a_errors.labels.ipynb #35dc282b
@@ -169,7 +191,7 @@ def show_label_issues(issues:pd.DataFrame, # from `label_issues`
                       data,                # the SynthData, DataFrame or DataLoaders given to `label_issues`
                       k:int=9,             # how many of the most suspicious labels to show
                       path='.',            # folder of relative file names (for a DataFrame of files)
-                      size:float=2.2, ncols:int=3):
+                      size:float=2.6, ncols:int=3):
     "Gallery of the lowest label-quality items: label, out-of-fold prediction and score in the title."
     df = data.df if hasattr(data, 'label_cols') else data if isinstance(data, pd.DataFrame) else \
          pd.concat([data.train.items, data.valid.items]).set_index('_row', drop=False)
@@ -189,7 +211,7 @@ def show_label_issues(issues:pd.DataFrame, # from `label_issues`
                 cx, cy = g.cols
                 ax.scatter(r[f'label_{cx}'], r[f'label_{cy}'], s=30, facecolors='none', edgecolors='lime')
                 ax.scatter(r[f'oof_pred_{cx}'], r[f'oof_pred_{cy}'], s=30, c='red', marker='x')
-        ax.set_title(f"#{int(r['_row'])} {lab}\nquality={r['label_quality']:.2g}", fontsize=7)
+        ax.set_title(f"#{int(r['_row'])} {lab}\nquality={r['label_quality']:.2g}", fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -6,8 +6,10 @@
 from __future__ import annotations
 import copy, math, warnings, contextlib
 from functools import partial
+from fastcore.basics import patch
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 from captum.attr import IntegratedGradients, GradientShap, KernelShap, Occlusion, Saliency
 from ..core import eval_mode
 
@@ -277,13 +279,29 @@ _CAPTUM = dict(ig=_ig, gradshap=_gradshap, kernelshap=_kernelshap, occlusion=_oc
 METHODS = ('gradcam', *_CAPTUM)
 
 # %% ../../nbs/04_interpret.attribution.ipynb #481c171c
+_METHOD_NAMES = dict(gradcam='Grad-CAM', ig='Integrated gradients', gradshap='GradientSHAP', kernelshap='KernelSHAP',
+                     occlusion='Occlusion', saliency='Gradient × input')
+_ADDITIVE = ('ig', 'gradshap', 'kernelshap')  # maps that add up to ŷ − f(baseline)
+
+def _with_unit(v:float, unit:str='')->str:
+    "`v` with its unit, for titles: 3.85°, 3 shapes, 0.12 (no unit)."
+    if unit in ('deg', 'degrees', '°'): return f"{v:.3g}°"
+    return f"{v:.3g} {unit}" if unit else f"{v:.3g}"
+
+def _colour_limit(maps:np.ndarray, q:float=99.)->float:
+    "Half-width of a symmetric colour scale: the `q`th percentile of |value| (the maximum if that is 0)."
+    a = np.abs(maps)
+    v = float(np.percentile(a, q)) if a.size else 0.
+    return v or float(a.max(initial=0.)) or 1e-12
+
 class Attributions:
     "Attribution maps `(N,H,W)` with the predictions, targets and reference they explain."
     def __init__(self, maps, preds, images, method, targets=None, layer=None, reference=None, reference_kind=None,
-                 output_name=None, units='', baseline_preds=None, delta=None, norm=None):
+                 output_name=None, units='', baseline_preds=None, delta=None, norm=None, options=None):
         self.maps, self.preds, self.images, self.method, self.targets = maps, preds, images, method, targets
         self.layer, self.reference, self.reference_kind, self.output_name = layer, reference, reference_kind, output_name
         self.units, self.baseline_preds, self.delta, self.norm = units or '', baseline_preds, delta, norm
+        self.options = dict(options or {})  # the method's keyword arguments (n_steps, times_input, ...)
 
     def __len__(self): return len(self.maps)
     def __repr__(self):
@@ -296,6 +314,25 @@ class Attributions:
         "Sum of each map (label units for additive methods)."
         return self.maps.sum((1, 2))
 
+    @property
+    def method_name(self)->str:
+        "The method in words, for titles."
+        if self.method == 'saliency' and not self.options.get('times_input', True): return 'Gradient (saliency)'
+        return _METHOD_NAMES.get(self.method, self.method)
+
+    @property
+    def value_label(self)->str:
+        "What one value of a map means, in the target's units: the label of the colour bar."
+        what = f"predicted {self.output_name}" if self.output_name else 'prediction'
+        u = f"({self.units})" if self.units else '(output units)'
+        if self.method == 'gradcam': return f"Grad-CAM per pixel: approximate contribution to the {what} {u}"
+        if self.method in _ADDITIVE: return f"contribution of each pixel to the {what} {u}"
+        if self.method == 'occlusion': return f"drop in the {what} when a patch over the pixel is replaced by the baseline {u}"
+        if self.method == 'saliency' and not self.options.get('times_input', True):
+            return f"gradient of the {what} per unit of normalised pixel value {u}"
+        if self.method == 'saliency': return f"gradient × input per pixel: first-order contribution to the {what} {u}"
+        return f"attribution to the {what} {u}"
+
     def display_images(self)->np.ndarray:
         "Images as (N,H,W,3) floats in [0,1] (un-normalized when the data loaders' Normalize is known)."
         x = self.images.float()
@@ -306,33 +343,77 @@ class Attributions:
         if x.shape[1] == 1: x = x.expand(-1, 3, -1, -1)
         return x[:, :3].permute(0, 2, 3, 1).numpy()
 
-    def title(self, i:int)->str:
-        "ŷ, y and the reference of image `i`, in original units."
-        u = f" {self.units}" if self.units else ''
-        parts = [f"ŷ={self.preds[i].item():.3g}{u}"]
-        if self.targets is not None: parts.append(f"y={self.targets[i].item():.3g}")
-        if self.reference is not None:
-            parts.append(f"ref={self.reference[i].item():.3g} ({self.reference_kind if isinstance(self.reference_kind, str) else 'value'})")
-        return ' '.join(parts)
+    def title(self, i:int, sep:str=', ')->str:
+        "Prediction and true value of image `i`, in the target's units."
+        parts = [f"predicted {_with_unit(self.preds[i].item(), self.units)}"]
+        if self.targets is not None: parts.append(f"true {_with_unit(self.targets[i].item(), self.units)}")
+        return sep.join(parts)
 
-    def show(self, n:int=4, idxs=None, figsize=None, alpha:float=0.6, cmap:str='RdBu_r'):
-        "Each image, then its map over it: red pushes ŷ up, blue down, colour scale symmetric around zero."
-        idxs = list(range(min(n, len(self)))) if idxs is None else list(idxs)
-        imgs = self.display_images()
-        fig, axs = plt.subplots(2, len(idxs), figsize=figsize or (2.6 * len(idxs), 5.4), squeeze=False)
-        for j, i in enumerate(idxs):
-            m = self.maps[i].numpy(); v = float(np.abs(m).max()) or 1e-12
-            axs[0, j].imshow(imgs[i]); axs[0, j].set_title(self.title(i), fontsize=8)
-            axs[1, j].imshow(imgs[i].mean(-1), cmap='gray')
-            im = axs[1, j].imshow(m, cmap=cmap, vmin=-v, vmax=v, alpha=alpha)
-            axs[1, j].set_title(f"{self.method}: sum={m.sum():.3g}", fontsize=8)
-            fig.colorbar(im, ax=axs[1, j], fraction=0.046, pad=0.02)
-            for a in axs[:, j]: a.axis('off')
-        what = self.output_name or 'the output'
-        ref = '' if self.reference_kind is None else f"; reference: {self.reference_kind if isinstance(self.reference_kind, str) else 'value'}"
-        fig.suptitle(f"{self.method}{' @ ' + self.layer if self.layer else ''}: red pushes {what} up, blue pushes it down{ref}", fontsize=9)
-        fig.tight_layout()
-        return fig
+
+# %% ../../nbs/04_interpret.attribution.ipynb #5376c341
+def _reference_words(a:Attributions)->str:
+    if a.reference_kind is None or a.reference is None: return ''
+    if isinstance(a.reference_kind, str) and a.reference_kind == 'y': return 'reference: the true value'
+    v = _with_unit(a.reference[0].item(), a.units)
+    return f"reference: the training mean, {v}" if isinstance(a.reference_kind, str) and a.reference_kind == 'mean' else f"reference: {v}"
+
+def _sum_words(a:Attributions, idxs:list, rtol:float=0.05)->str:
+    "The additivity of the shown maps, in words, only when it holds for every one of them."
+    if a.method not in _ADDITIVE or a.baseline_preds is None: return ''
+    d = (a.preds - a.baseline_preds)[idxs]
+    if not bool(((a.totals[idxs] - d).abs() <= rtol * d.abs() + 1e-6).all()): return ''
+    bp = a.baseline_preds[idxs]
+    base = f", {_with_unit(bp[0].item(), a.units)}" if bool(torch.allclose(bp, bp[0])) else ''
+    return f"each map adds up to its prediction minus the baseline image's prediction{base}"
+
+def _wrap(s:str, width_in:float, fontsize:float)->str:
+    "`s` broken into lines that fit `width_in` inches at `fontsize` points."
+    import textwrap
+    return '\n'.join(textwrap.fill(line, max(20, int(width_in * 72 / (0.6 * fontsize)))) for line in s.split('\n'))
+
+@patch
+def show(self:Attributions,
+         n:int=4,                 # show the first `n` images
+         idxs=None,               # or these images
+         figsize=None,            # default: about 2.8 inches per image
+         alpha:float=0.6,         # opacity of the map over the greyscale image
+         cmap:str='RdBu_r',       # a diverging colour map: red up, blue down
+         shared_scale:bool=True,  # one colour scale and one colour bar for all maps; False: one per map
+         ncols:int|None=None,     # images per row (default: up to 4, rows balanced)
+        ):
+    "Each image, then its map over it, on one symmetric colour scale with a colour bar in the target's units."
+    idxs = list(range(min(n, len(self)))) if idxs is None else [int(i) for i in idxs]
+    imgs, k = self.display_images(), len(idxs)
+    nc = ncols or (k if k <= 4 else math.ceil(k / math.ceil(k / 4)))
+    groups = math.ceil(k / nc)
+    w = 2.8 * nc + 0.4
+    fig, axs = plt.subplots(2 * groups, nc, figsize=figsize or (w, 6. * groups + 2.2), squeeze=False, layout='constrained')
+    shown = self.maps[idxs].numpy()
+    v = _colour_limit(shown)
+    ims = []
+    for j, i in enumerate(idxs):
+        top, bottom = axs[2 * (j // nc), j % nc], axs[2 * (j // nc) + 1, j % nc]
+        top.imshow(imgs[i]); top.set_title(self.title(i, sep='\n'), fontsize=10)
+        bottom.imshow(imgs[i].mean(-1), cmap='gray')
+        vj = v if shared_scale else _colour_limit(shown[j])
+        im = bottom.imshow(shown[j], cmap=cmap, vmin=-vj, vmax=vj, alpha=alpha)
+        im.set_label('attribution'); ims.append(im)
+        if not shared_scale: fig.colorbar(im, ax=bottom, location='bottom', aspect=15).ax.tick_params(labelsize=8)
+    for a in axs.ravel(): a.axis('off')
+    fig.get_layout_engine().set(h_pad=0.12)  # room between an image's title and the map above it
+    fig_w = fig.get_size_inches()[0]
+    if shared_scale:
+        cb = fig.colorbar(ims[0], ax=axs.ravel().tolist(), location='bottom', shrink=min(1., 0.9 if nc > 1 else 1.), aspect=40,
+                          extend='both' if np.abs(shown).max() > v else 'neither')
+        cb.set_label(_wrap(self.value_label, fig_w * 0.9, 10), fontsize=10); cb.ax.tick_params(labelsize=9)
+        cb.ax.xaxis.set_major_locator(MaxNLocator(min(2 * nc + 1, 9), symmetric=True))  # ticks that do not overlap on a narrow figure
+    else: fig.supxlabel(_wrap(self.value_label + ' (each map on its own scale)', fig_w, 10), fontsize=10)
+    what = f"the predicted {self.output_name}" if self.output_name else 'the prediction'
+    lines = [f"{self.method_name} for {what}",
+             '; '.join(s for s in ["red pushes the prediction up, blue pushes it down", _reference_words(self)] if s), _sum_words(self, idxs)]
+    fig.suptitle('\n'.join(_wrap(s, fig_w, 11) for s in lines if s), fontsize=11)
+    return fig
+
 
 # %% ../../nbs/04_interpret.attribution.ipynb #6f44bf5c
 def _is_int(v): return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
@@ -479,4 +560,4 @@ def explain(learn,                  # a fastai Learner or a torch nn.Module
     return Attributions(torch.cat(maps), torch.cat(preds), torch.cat(imgs), method, targets=targets, layer=layer_name,
                         reference=ref, reference_kind=reference, output_name=oname, units=units,
                         baseline_preds=torch.cat(bpreds) if bpreds else None, delta=torch.cat(deltas) if deltas else None,
-                        norm=_normalize_stats(lrn))
+                        norm=_normalize_stats(lrn), options=kwargs)

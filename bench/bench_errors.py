@@ -9,7 +9,7 @@ import numpy as np, torch
 
 torch.set_num_threads(1)  # tiny CNNs train several times faster on one thread of a shared CPU
 T0 = time.time()
-from visreg_nb.core import set_seed
+from visreg_nb.core import seed_everything
 from visreg_nb.data.synth import make_synthetic
 from visreg_nb.learner import regression_learner, get_regression_preds
 from visreg_nb.errors.labels import label_issues, precision_at_k
@@ -24,7 +24,8 @@ def report(name, value, goal, ok):
     lines.append(line); print(line, flush=True)
 
 # 1. label issues. (a) False alarms: labels with no wrong one (exact, and with Gaussian noise), and the digits demo as
-#    `make report` scans it; every flag (is_label_issue, label_quality < 1e-3) is a false alarm. (b) 5% of labels
+#    `make report` scans it; every flag (is_label_issue, label_quality < alpha = 1e-3) is a false alarm. The issue asks
+#    for <= 1%; the goal here is 3x alpha, so that the stated rate means something. (b) 5% of labels
 #    replaced by wrong ones: precision@k (k = number corrupted) of label_quality against cleanlab's regression
 #    score (cleanlab.regression.rank.get_label_quality_scores) on the same out-of-fold predictions.
 from cleanlab.regression.rank import get_label_quality_scores
@@ -33,16 +34,17 @@ t = time.time()
 clean_sets = {'size_exact': make_synthetic('size', n=1000, size=32, seed=0),
               'size_gaussian_noise': make_synthetic('size', n=1000, size=32, noise=0.5, seed=0),
               'count_exact': make_synthetic('count', n=1000, size=32, seed=0),
-              'angle_exact': make_synthetic('angle', n=1000, size=32, seed=0)}
+              'angle_exact': make_synthetic('angle', n=1000, size=32, seed=0),
+              'position_exact': make_synthetic('position', n=1000, size=32, seed=0)}
 for name, sd in clean_sets.items():
     li = label_issues(sd, k_folds=5, seed=0)
     rate = float(li.is_label_issue.mean())
-    report(f'label_issues_false_alarms_{name}', round(rate, 4), '<= 0.01', rate <= 0.01)
+    report(f'label_issues_false_alarms_{name}', round(rate, 4), '<= 0.003 (3x alpha)', rate <= 0.003)
 params = check_params(dict(dataset='digits'))
 _, _, label_data, label_kw = load_report_data(params)
 li = label_scan(label_data, label_kw, params)
 rate = float(li.is_label_issue.mean())
-report('label_issues_false_alarms_digits_demo', round(rate, 4), '<= 0.01', rate <= 0.01)
+report('label_issues_false_alarms_digits_demo', round(rate, 4), '<= 0.003 (3x alpha)', rate <= 0.003)
 for task in ('size', 'count'):
     sd = make_synthetic(task, n=1000, size=32, outlier_frac=0.05, seed=0)
     li = label_issues(sd, k_folds=5, seed=0)

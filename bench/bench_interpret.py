@@ -14,7 +14,7 @@ import argparse, time, statistics, warnings, platform
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from scipy import ndimage
-from visreg_nb.core import set_seed
+from visreg_nb.core import seed_everything
 from visreg_nb.data.synth import make_synthetic
 from visreg_nb.learner import regression_learner
 from visreg_nb.interpret.attribution import explain
@@ -29,7 +29,7 @@ def verdict(key, value):
     return f"{key:<28}{value:8.3f}   goal {op} {goal:<4}  {'PASS' if ok else 'MISS'}", bool(ok)
 
 def train(task, n, epochs, seed=0):
-    set_seed(seed)
+    seed_everything(seed)
     data = make_synthetic(task, n=n, size=32, seed=seed)
     learn = regression_learner(data.dataloaders(bs=64, img_size=32, seed=seed), seed=seed)
     t0 = time.perf_counter()

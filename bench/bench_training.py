@@ -3,7 +3,7 @@ over the same model, batch size and in-memory data, measured in one run. Goal: r
 import statistics, time
 import numpy as np, torch
 from fastai.vision.all import *
-from visreg_nb.all import make_synthetic, regression_learner, set_seed, default_device
+from visreg_nb.all import make_synthetic, regression_learner, seed_everything, pick_device
 from _results import save, verdict
 
 N, SIZE, BS, EPOCHS, REPEATS = 2048, 32, 64, 2, 5
@@ -21,14 +21,14 @@ def fastai_ips():
 # The plain loop gets the same tensors fastai feeds the model (normalized, on the device) and does the same work:
 # AdamW steps on the same loss, then a validation pass with the same predictions.
 learn0 = regression_learner(dls, seed=0)
-dev = default_device()
+dev = pick_device()
 xs = torch.cat([b[0].as_subclass(torch.Tensor) for b in dls.train.new(shuffle=False, drop_last=False)]).to(dev)
 ys = torch.cat([b[1].as_subclass(torch.Tensor) for b in dls.train.new(shuffle=False, drop_last=False)]).to(dev)
 vx = torch.cat([b[0].as_subclass(torch.Tensor) for b in dls.valid]).to(dev)
 vy = torch.cat([b[1].as_subclass(torch.Tensor) for b in dls.valid]).to(dev)
 
 def plain_ips():
-    set_seed(0)
+    seed_everything(0)
     model = regression_learner(dls, seed=0).model.to(dev)
     loss_func = learn0.loss_func
     opt = torch.optim.AdamW(model.parameters(), 1e-3, weight_decay=0.01)

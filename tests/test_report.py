@@ -121,7 +121,7 @@ def test_make_report_parameters_are_valid():
 def test_label_issues_section_shows_the_wrong_labels(tmp_path):
     "5% of the labels replaced by wrong ones: the report lists flagged labels by file name, and (nearly) only wrong ones."
     data = save_synthetic(tmp_path/'data', 'size', n=400, size=32, seed=3, outlier_frac=0.05)
-    m = run_report(dict(dataset=str(tmp_path/'data'/'labels.csv'), label_col='radius', epochs=8), tmp_path/'out', progress=False)
+    m = run_report(dict(dataset=str(tmp_path/'data'/'labels.csv'), label_col='radius', epochs=8, img_size=32), tmp_path/'out', progress=False)
     html = (tmp_path/'out'/'report.html').read_text()
     wrong = set(data.df.fname[data.corrupted])
     shown = set(re.findall(r'images/\d+\.png', html.split('id="Label-issues"')[1].split('id="Outputs"')[0]))

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['DEFAULT_SETTINGS', 'find_settings_file', 'settings', 'set_seed', 'default_device', 'eval_mode']
+__all__ = ['DEFAULT_SETTINGS', 'find_settings_file', 'settings', 'seed_everything', 'pick_device', 'eval_mode']
 
 # %% ../nbs/00_core.ipynb #7f6a68b3
 DEFAULT_SETTINGS = dict(data_dir='data', reports_dir='reports', img_size=32, seed=42, smoke_epochs=1, device='auto')
@@ -50,9 +50,9 @@ def settings(path:Path|str|None=None # a `settings.ini` to read instead of searc
     return res
 
 # %% ../nbs/00_core.ipynb #104ced3d
-def set_seed(seed:int|None=None,    # the seed; None uses `settings()['seed']`
-             deterministic:bool=True # also make cuDNN choose deterministic kernels
-            )->int:                 # the seed used
+def seed_everything(seed:int|None=None,      # the seed; None uses `settings()['seed']`
+                    deterministic:bool=True # also make cuDNN choose deterministic kernels
+                   )->int:                  # the seed used
     "Seed `random`, NumPy and PyTorch so that runs repeat."
     seed = settings()['seed'] if seed is None else int(seed)
     random.seed(seed)
@@ -65,8 +65,8 @@ def set_seed(seed:int|None=None,    # the seed; None uses `settings()['seed']`
     return seed
 
 # %% ../nbs/00_core.ipynb #e58b6778
-def default_device(device:str|torch.device|None=None # 'auto', 'cpu', 'cuda', 'cuda:N', 'mps'; None uses `settings()['device']`
-                  )->torch.device:
+def pick_device(device:str|torch.device|None=None # 'auto', 'cpu', 'cuda', 'cuda:N', 'mps'; None uses `settings()['device']`
+               )->torch.device:
     "The device to compute on: CUDA when present (or the one asked for), else the CPU."
     device = settings()['device'] if device is None else device
     if isinstance(device, torch.device): return device

@@ -10,8 +10,8 @@ from copy import copy
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F, PIL.Image
 from fastai.vision.all import *
-from .core import settings, set_seed, default_device, eval_mode
-from .data.block import TargetSpec, RegressionDataLoaders, circular_error
+from .core import settings, seed_everything, pick_device, eval_mode
+from .data.block import TargetSpec, RegressionDataLoaders, circular_error, find_target_spec
 from .data.validate import open_image
 from .backbones import create_regression_net, packaged_weights
 
@@ -227,10 +227,11 @@ def regression_learner(dls:RegressionDataLoaders, # from `RegressionDataLoaders`
                        **kwargs             # passed to fastai's `Learner` (opt_func, lr, cbs, wd, ...)
                       )->RegressionLearner:
     "A fastai Learner for image regression, training on standardized targets, reporting original units."
-    if getattr(dls, 'target_spec', None) is None:
-        raise ValueError("dls has no target_spec: build it with RegressionDataLoaders.from_df/from_csv/from_folder or SynthData.dataloaders")
+    found = find_target_spec(dls)
+    if found is None:
+        raise ValueError("dls has no target_spec: build it with RegressionDataLoaders.from_df/from_csv/from_folder, SynthData.dataloaders, or a DataBlock with RegressionTargetBlock")
     if loss not in LOSSES: raise ValueError(f"loss={loss!r} is not one of {LOSSES}")
-    spec = copy(dls.target_spec)
+    spec = copy(found)
     spec.gaussian = loss == 'gaussian_nll'
     if spec.gaussian and spec.kind != 'scalar': raise ValueError(f"loss='gaussian_nll' needs scalar targets, not {spec.kind!r}")
     if spec.needs_float64 and torch.device(dls.device or 'cpu').type == 'mps':
@@ -245,7 +246,7 @@ def regression_learner(dls:RegressionDataLoaders, # from `RegressionDataLoaders`
             lo, hi = lab.min(0), lab.max(0)
             y_range = (lo - 0.1*(hi - lo), hi + 0.1*(hi - lo))
     if arch == 'auto': arch = _auto_arch(dls)
-    set_seed(settings()['seed'] if seed is None else seed)
+    seed_everything(settings()['seed'] if seed is None else seed)
     if arch in ('tiny_cnn', tiny_cnn, 'pool_cnn', pool_cnn):
         if pretrained or weights is not None: raise ValueError(f"{getattr(arch, '__name__', arch)} has no pretrained weights; use pretrained=False, or a timm/torchvision arch")
         f = {'tiny_cnn': tiny_cnn, 'pool_cnn': pool_cnn}.get(arch, arch)
@@ -332,10 +333,13 @@ def get_regression_preds(learn:RegressionLearner, # a learner from `regression_l
 
 # %% ../nbs/03_learner.ipynb #1cc26a3c
 @patch
-def predict(self:RegressionLearner, item, **kwargs)->dict:
-    "Predictions for one image (file, array or PIL image) in original units, by target name."
-    row = get_regression_preds(self, dl=self.dls.test_dl([item])).iloc[0]
-    return {k.removeprefix('pred_'): (v.item() if hasattr(v, 'item') else v) for k, v in row.items() if k not in ('_row', 'item')}
+def predict(self:RegressionLearner, item, **kwargs)->tuple:
+    "fastai's 3-tuple for one image (file, array or PIL image): predictions in label units by target name, the same as a tensor, the raw output."
+    dl = self.dls.test_dl([item])
+    row = get_regression_preds(self, dl=dl).iloc[0]
+    named = {k.removeprefix('pred_'): (v.item() if hasattr(v, 'item') else v) for k, v in row.items() if k not in ('_row', 'item')}
+    with self.no_bar(): raw = _plain(self.get_preds(dl=dl)[0])[0]
+    return named, torch.tensor([v for v in named.values() if isinstance(v, (int, float))]), raw
 
 # %% ../nbs/03_learner.ipynb #6afa853d
 @patch

@@ -224,8 +224,9 @@ def label_scan(label_data,           # the third value of `load_report_data`
     size = min(label_kw.get('img_size', p['img_size']), 64)
     if arch == 'auto': arch = 'tiny_cnn' if size < AUTO_MIN_SIZE else 'pool_cnn'
     epochs = 2 if p['smoke'] else p['epochs']
-    res = label_issues(label_data, k_folds=k, epochs=epochs, seed=p['seed'], arch=arch, width=None, lr=p['lr'] or SCRATCH_LR,
-                       bs=max(8, min(64, n*(k - 1)//k//8)), **{**label_kw, 'img_size': size})   # >= 8 steps per epoch
+    scratch = p['arch'] in ('auto', 'tiny_cnn', 'pool_cnn')   # else the main model's lr is a fine-tuning one
+    res = label_issues(label_data, k_folds=k, epochs=epochs, seed=p['seed'], arch=arch, width=None, lr=(p['lr'] if scratch else None) or SCRATCH_LR,
+                       bs=max(8, min(64, n*(k - 1)//k//8)), **{**label_kw, 'img_size': size})   # about 8 steps per epoch or more, batches of 8 to 64
     res.attrs['checking'] = dict(arch=arch, epochs=epochs, k_folds=k, img_size=size)
     return res
 
@@ -233,34 +234,45 @@ def summary_findings(f:dict,       # numbers computed by the report (see the tem
                      top:int=3,    # findings shown
                     )->str:        # Markdown: how good the model is, the findings that matter most, what to do next
     "The report's summary: the model against two baselines, the `top` findings that matter most (problems first) and what to do next."
+    from scipy import stats
+    f = {**f, 'target': html.escape(str(f['target'])), 'unit': html.escape(str(f['unit'] or ''))}   # the user's names, in HTML
     u = f" {f['unit']}" if f['unit'] else ''
     g = lambda v: f"{v:.3g}{u}"
+    kind, loaded = f.get('kind', 'scalar'), f.get('loaded', False)
+    longer = "Retrain the learner on data like these" if loaded else f"Train longer (`-p epochs {2*f.get('epochs', 15)}`)"
     found = []   # (priority: lower matters more, finding, next step or None)
     better_than_mean = f['mae_ci'][1] < f['base_mae']
     if not better_than_mean:
         found.append((0, f"The model is not clearly better than always predicting the training mean ({g(f['base_mae'])}).",
-                      f"Train longer (`-p epochs {2*f.get('epochs', 15)}`), check that the labels belong to the images, or start from pretrained weights (`-p arch efficientnet_lite0`)."))
+                      f"{longer}, check that the labels belong to the images, or start from pretrained weights (`-p arch efficientnet_lite0`)."))
     if f['n_dup_valid']:
-        found.append((1, f"{f['n_dup_valid']} of the {f['n_valid']} validation images are near-copies of training images, so the validation error is optimistic.",
-                      "Remove the copies, or split by group (person, object, session) with an `is_valid` column in the CSV."))
+        one = f['n_dup_valid'] == 1
+        found.append((1, f"{f['n_dup_valid']} of the {f['n_valid']} validation images {'is a near-copy' if one else 'are near-copies'} of training images, so the validation error is optimistic.",
+                      "Remove the copies, or split by group (person, object, session) with an `is_valid` column in the CSV." if f.get('csv') else
+                      "Remove the copies before trusting the validation error."))
     if better_than_mean and f['mae_ci'][1] >= f['lin_mae']:
         found.append((2, f"The model is not clearly better than a linear model on 16×16 thumbnails ({g(f['lin_mae'])}): it has not learnt more than coarse brightness and layout.",
-                      f"Train longer (`-p epochs {2*f.get('epochs', 15)}`) or at a larger image size (`-p img_size 96`), or fine-tune pretrained weights (`-p arch efficientnet_lite0`)."))
-    if f['n_flagged']:
+                      f"{longer}, or at a larger image size (`-p img_size 96`), or fine-tune pretrained weights (`-p arch efficientnet_lite0`)."))
+    chance = int(stats.binom.ppf(0.95, f['n_labels'], f['alpha']))   # flags that correct labels alone give in 95 of 100 data sets
+    if f['n_flagged'] > chance:
         found.append((3, f"{f['n_flagged']} of {f['n_labels']} labels ({100*f['n_flagged']/f['n_labels']:.1f}%) {'disagrees' if f['n_flagged'] == 1 else 'disagree'} with the images far more than the checking models' errors explain.",
                       "Look at the flagged images under *Label issues*; fix or drop the wrong labels and run the report again."))
-    if f['bias_low_ci'][0] > 0 and f['bias_high_ci'][1] < 0:
+    if kind == 'scalar' and f['bias_low_ci'][0] > 0 and f['bias_high_ci'][1] < 0:
         found.append((4, f"Extreme values are pulled towards the mean: up to {f['low_end']:.3g}{u} the model overestimates by {g(f['bias_low'])} on average, "
                          f"from {f['high_end']:.3g}{u} it underestimates by {g(-f['bias_high'])}.",
-                      "Collect more images with extreme labels, or train longer."))
+                      f"Collect more images with extreme labels, or {longer[0].lower() + longer[1:]}."))
     if abs(f['rho']) > 0.3:
         found.append((5, f"Errors {'grow' if f['rho'] > 0 else 'shrink'} with the predicted value (Spearman correlation {f['rho']:.2f}).",
-                      "Let the model predict its own spread (`-p loss gaussian_nll`), or predict the logarithm of the label."))
+                      None if kind == 'circular' else "Let the model predict its own spread (`-p loss gaussian_nll`)" + (", or predict the logarithm of the label." if kind == 'scalar' else ".")))
     if better_than_mean and f['mae_ci'][1] < f['lin_mae']:
         found.append((6, f"The model's error is {100*(1 - f['mae']/f['base_mae']):.0f}% below the mean predictor's and {100*(1 - f['mae']/f['lin_mae']):.0f}% below the linear model's.", None))
-    found.append((7, f"90% of true values lie within ±{g(f['h90'])} of the prediction (checked on held-out validation images: {f['coverage90']:.0%}).",
-                  None if any(s for _, _, s in found) else "Quote predictions with their ±90% interval; `conformal_intervals` computes it for new images."))
-    if not f['n_flagged']: found.append((8, f"No label is flagged among the {f['n_labels']}.", None))
+    if f.get('h90') is not None:
+        where = f"within {g(f['h90'])} of the predicted point" if kind == 'keypoints' else f"within ±{g(f['h90'])} of the prediction"
+        found.append((7, f"90% of true values lie {where} (checked on held-out validation images: {f['coverage90']:.0%}).",
+                      None if any(s for _, _, s in found) else "Quote predictions with their 90% interval" + (
+                          "; `conformal_intervals` computes it for new images." if kind == 'scalar' else ".")))
+    if f['n_flagged'] <= chance:
+        found.append((8, f"No more labels are flagged than correct labels alone would give ({f['n_flagged']} of {f['n_labels']}; up to {chance} by chance).", None))
     found.sort(key=lambda t: t[0])
     ci = f"95% interval {f['mae_ci'][0]:.3g} to {f['mae_ci'][1]:.3g}"
     lines = [f"**How good:** on {f['n_valid']} validation images the mean absolute error for {f['target']} is **{g(f['mae'])}** ({ci}); "
@@ -268,7 +280,7 @@ def summary_findings(f:dict,       # numbers computed by the report (see the tem
              f"(95% interval {f['lin_ci'][0]:.3g} to {f['lin_ci'][1]:.3g}).", "", "**Findings** (the most important first):", ""]
     lines += [f"{i}. {t}" for i, (_, t, _) in enumerate(found[:top], 1)]
     steps = list(dict.fromkeys(s for _, _, s in found[:top] if s))
-    lines += ["", "**What to do next:**", ""] + ([f"- {s}" for s in steps] or ["- Nothing stands out: use the model, and quote its ±90% interval."])
+    lines += ["", "**What to do next:**", ""] + ([f"- {s}" for s in steps] or ["- Nothing stands out: use the model, and quote its 90% interval."])
     return "\n".join(lines)
 
 # %% ../nbs/06_report.ipynb #7bf68fb7

@@ -8,13 +8,13 @@ import os, re, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch, PIL.Image
 from fastai.vision.all import *
-from ..core import settings, set_seed, _is_int
+from ..core import settings, seed_everything, _is_int
 from .validate import open_image, validate_items
 from .synth import SynthData, make_synthetic
 
 # %% auto #0
 __all__ = ['TARGET_KINDS', 'MAX_LABEL', 'circular_error', 'TargetSpec', 'ImageReader', 'LabelReader', 'RegressionTarget',
-           'PreloadedDL', 'RegressionDataLoaders']
+           'PreloadedDL', 'RegressionDataLoaders', 'RegressionTargetBlock', 'find_target_spec']
 
 # %% ../../nbs/02_data.block.ipynb #cdea5710
 def circular_error(pred,              # predicted angles (array, tensor or number)
@@ -153,8 +153,18 @@ def format(self:TargetSpec, y, prefix:str='')->str:
 
 class RegressionTarget(DisplayedTransform):
     "Labels to tensors in original units (float64 when float32 would round them, see `needs_float64`); decodes to a title with names and units."
-    def __init__(self, spec:TargetSpec): self.spec = spec
-    def encodes(self, y): return torch.as_tensor(np.asarray(y, dtype=np.float64 if self.spec.needs_float64 else np.float32))
+    def __init__(self,
+                 spec:TargetSpec|None=None, # None: learnt from the training labels in `setups`, with the arguments below
+                 names=None, kind:str='scalar', units=None, standardize:bool=True, period:float=360.):
+        store_attr()
+    def setups(self, dsets):
+        "As `Categorize` learns its vocab: the spec's mean, std and baseline from the training split's labels."
+        if self.spec is not None or dsets is None: return
+        labels = np.stack([np.asarray(o, dtype=float).reshape(-1) for o in dsets])
+        names = self.names or (['y'] if labels.shape[1] == 1 else [f'y{i}' for i in range(labels.shape[1])])
+        if len(names) != labels.shape[1]: raise ValueError(f"names={names} gives {len(names)} targets, but each label has {labels.shape[1]} values")
+        self.spec = TargetSpec.from_labels(names, labels, kind=self.kind, standardize=self.standardize, period=self.period, units=self.units)
+    def encodes(self, y): return torch.as_tensor(np.asarray(y, dtype=np.float64 if self.spec is not None and self.spec.needs_float64 else np.float32))
     def decodes(self, y): return TitledStr(self.spec.format(y))
 
 # %% ../../nbs/02_data.block.ipynb #fa1c6bf5
@@ -268,7 +278,7 @@ def from_df(cls:RegressionDataLoaders,
     items['_row'] = good.index
     items = items.reset_index(drop=True)
     seed = settings()['seed'] if seed is None else seed
-    set_seed(seed)
+    seed_everything(seed)
     key = _image_keys(items, fn_col, img_col)  # one image, one key
     if valid_col is not None: is_valid = _bool_col(items[valid_col])
     else:
@@ -301,6 +311,7 @@ def from_df(cls:RegressionDataLoaders,
     loaders = [PreloadedDL.from_dl(dl) for dl in dls.loaders] if preload else dls.loaders
     res = cls(*loaders, path=dls.path, device=dls.device)
     res.target_spec, res.skipped, res.c = spec, skipped, spec.n_out
+    res.image_reader = getters[0]   # how a row becomes an image, for the error analysis
     return res
 
 # %% ../../nbs/02_data.block.ipynb #54f6cc96
@@ -326,6 +337,28 @@ def dataloaders(self:SynthData, **kwargs)->RegressionDataLoaders:
     "RegressionDataLoaders for this synthetic task, images in memory, split by its `is_valid` column."
     kw = dict(img_col='image', label_col=self.label_cols, valid_col='is_valid', target_kind=self.target_kind, units=self.units)
     return RegressionDataLoaders.from_df(self.df, **{**kw, **kwargs})
+
+# %% ../../nbs/02_data.block.ipynb #67d8d84d
+def RegressionTargetBlock(names=None,            # one name per target (default 'y', or 'y0', 'y1', ...)
+                          kind:str='scalar',     # 'scalar' or 'circular' (degrees)
+                          units=None,            # a unit for all targets, or a dict name->unit
+                          standardize:bool=True, # train on standardized targets
+                          period:float=360.,     # one turn, for circular targets
+                         )->TransformBlock:
+    "A `TransformBlock` for regression targets whose statistics are learnt from the training split (as `CategoryBlock` learns its vocab)."
+    if kind == 'keypoints': raise ValueError("kind='keypoints' needs each image's size to scale the points: use RegressionDataLoaders.from_df (fastai's PointBlock)")
+    if kind not in TARGET_KINDS: raise ValueError(f"kind={kind!r} is not one of {TARGET_KINDS}")
+    return TransformBlock(type_tfms=RegressionTarget(names=None if names is None else [names] if isinstance(names, str) else list(names),
+                                                     kind=kind, units=units, standardize=standardize, period=period))
+
+def find_target_spec(dls)->TargetSpec|None:
+    "The `TargetSpec` of DataLoaders: `dls.target_spec` (from `from_df`) or the one a `RegressionTargetBlock` learnt."
+    spec = getattr(dls, 'target_spec', None)
+    if spec is not None: return spec
+    for pipe in getattr(getattr(dls, 'train_ds', None), 'tfms', None) or []:
+        for f in getattr(pipe, 'fs', []):
+            if isinstance(f, RegressionTarget) and f.spec is not None: return f.spec
+    return None
 
 # %% ../../nbs/02_data.block.ipynb #2d1acafb
 @patch(cls_method=True)

@@ -13,6 +13,7 @@ from scipy import stats
 from fastcore.basics import patch
 from fastai.interpret import Interpretation
 from ..core import eval_mode, _is_int
+from ..data.block import find_target_spec
 
 # %% auto #0
 __all__ = ['circular_residual', 'target_groups', 'regression_metrics', 'error_by_bin', 'error_by_group',
@@ -407,6 +408,11 @@ def _find_image(row, path='.'):
             return np.asarray(Image.open(Path(path)/v))
     return None
 
+def _images_of(dls, df:pd.DataFrame)->list:
+    "The images of the rows `df` as arrays, read as `dls` reads them (its `image_reader`), else found by `_find_image`."
+    reader, path = getattr(dls, 'image_reader', None), getattr(dls, 'path', '.')
+    return [reader(r) if reader is not None else _find_image(r, path) for _, r in df.iterrows()]
+
 def _fmt(v): return f'{v:.3g}'
 
 @patch
@@ -428,9 +434,13 @@ def plot_top_losses(self:RegressionInterpretation,
             dl = self.learn.dls.test_dl(self.items.iloc[idx], with_labels=True, bs=len(idx))
             maps = explain(self.learn, dl, **{**kw, **kwargs}).maps.detach().cpu().numpy()
         except ImportError: warnings.warn("with_maps=True needs visreg_nb.interpret.attribution; showing the images without maps")
+    return _item_gallery(self, idx, losses.tolist(), maps, size, ncols)
+
+def _item_gallery(self, idx, losses, maps=None, size=2.6, ncols=None):
+    "Images of the items at positions `idx` with y, ŷ and their error (keypoints drawn), optionally under attribution maps."
     fig, axs = _panels(len(idx), size, ncols or min(len(idx), 3))
     path = getattr(getattr(self.learn, 'dls', None), 'path', '.') if self.learn is not None else '.'
-    for j, (ax, i, l) in enumerate(zip(axs, idx, losses.tolist())):
+    for j, (ax, i, l) in enumerate(zip(axs, idx, losses)):
         row = self.preds.iloc[i]
         img = _find_image(self.items.iloc[i], path) if self.items is not None else None
         if img is not None: ax.imshow(img, cmap='gray' if img.ndim == 2 else None, **(dict(vmin=0, vmax=255) if img.dtype == np.uint8 else {}))
@@ -454,6 +464,20 @@ def plot_top_losses(self:RegressionInterpretation,
     fig.tight_layout()
     return fig
 
+# %% ../../nbs/05_errors.ipynb #58c0c60f
+@patch
+def show_results(self:RegressionInterpretation,
+                 idxs=None,             # positions in `self.preds` (default: the first `k`)
+                 k:int=9,               # how many images when `idxs` is None
+                 size:float=2.6, ncols:int|None=None):
+    "fastai's `Interpretation.show_results` for regression: images at `idxs` with y, ŷ and the error in the title."
+    n = len(self.preds)
+    idxs = list(range(min(k, n))) if idxs is None else [int(i) for i in (idxs.tolist() if hasattr(idxs, 'tolist') else idxs)]
+    if not idxs: raise ValueError("idxs is empty: pass positions of items, e.g. interp.show_results([0, 1, 2])")
+    bad = [i for i in idxs if not 0 <= i < n]
+    if bad: raise ValueError(f"idxs {bad[:3]} are out of range: this interpretation has {n} items, at positions 0 to {n-1}")
+    return _item_gallery(self, idxs, self.losses[idxs].tolist(), None, size, ncols)
+
 # %% ../../nbs/05_errors.ipynb #644e2764
 def _grey_thumbs(images, side:int=16)->np.ndarray:
     "Grey `side`×`side` thumbnails in [0, 1], one flattened row per image."
@@ -473,10 +497,10 @@ def linear_baseline(dls,                 # RegressionDataLoaders: trained on its
     from sklearn.linear_model import RidgeCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    spec, path = dls.target_spec, getattr(dls, 'path', '.')
+    spec = find_target_spec(dls)
     tr = dls.train.items
     items = dls.valid.items if items is None else items
-    thumbs = lambda df: _grey_thumbs([_find_image(r, path) for _, r in df.iterrows()], side)
+    thumbs = lambda df: _grey_thumbs(_images_of(dls, df), side)
     y = tr[spec.names].to_numpy(float)
     per = float(getattr(spec, 'period', 360.) or 360.)
     if spec.kind == 'circular': y = np.concatenate([np.sin(2*np.pi*y/per), np.cos(2*np.pi*y/per)], 1)
@@ -485,6 +509,6 @@ def linear_baseline(dls,                 # RegressionDataLoaders: trained on its
     p = model.predict(thumbs(items)).reshape(len(items), -1)
     if spec.kind == 'circular': p = np.arctan2(p[:, :p.shape[1]//2], p[:, p.shape[1]//2:])*per/(2*np.pi) % per
     if spec.kind == 'keypoints': p = p*np.tile(items[['_w', '_h']].to_numpy(float), len(spec.names)//2)
-    res = pd.DataFrame({'_row': items['_row'].to_numpy()})
+    res = pd.DataFrame({'_row': items['_row'].to_numpy() if '_row' in items else np.arange(len(items))})
     for j, c in enumerate(spec.names): res[c], res['pred_'+c] = items[c].to_numpy(float), p[:, j]
     return res

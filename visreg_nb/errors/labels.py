@@ -8,8 +8,8 @@ import math, warnings
 import numpy as np, pandas as pd, torch
 import matplotlib.pyplot as plt
 from scipy import stats, optimize
-from ..core import set_seed
-from .core import penultimate_features, circular_residual, _find_image, target_groups, eval_dl
+from ..core import seed_everything
+from .core import penultimate_features, circular_residual, _find_image, _images_of, target_groups, eval_dl
 
 # %% auto #0
 __all__ = ['label_quality_scores', 'precision_at_k', 'label_issues', 'show_label_issues', 'similar_pairs',
@@ -113,7 +113,7 @@ def _fresh_model(dls, arch, loss, width, seed):
     from visreg_nb.learner import regression_learner, tiny_cnn
     learn = regression_learner(dls, arch=arch, loss=loss, seed=seed, metrics=[])
     if arch == 'tiny_cnn' and width is not None:
-        set_seed(seed)
+        seed_everything(seed)
         learn.model.net = tiny_cnn(learn.target_spec.n_head, width=width, coords=learn.target_spec.kind == 'keypoints')
     return learn.model, learn.loss_func
 
@@ -280,12 +280,12 @@ def _cross_pairs(fa, fb, threshold, max_pairs):
     sim = fa @ fb.T
     i, j = np.nonzero(sim >= threshold)
     res = pd.DataFrame(dict(a=i, b=j, similarity=sim[i, j])).sort_values('similarity', ascending=False)
-    return res.head(max_pairs).reset_index(drop=True)
+    return (res if max_pairs is None else res.head(max_pairs)).reset_index(drop=True)
 
 def near_duplicates(source,                # a Learner or DataLoaders (train vs valid), or a pair (images_a, images_b)
                     threshold:float=0.98,  # cosine similarity at or above which two images are reported
                     space:str='pixels',    # 'pixels' (thumbnails) or 'embedding' (needs a Learner)
-                    max_pairs:int=50,
+                    max_pairs:int|None=50, # None: every pair
                     side:int=32,           # thumbnail side for space='pixels'
                    )->pd.DataFrame:        # train_row, valid_row (or a, b positions), similarity, most similar first
     "Pairs of near-identical images across two sets (by default the training and validation sets: leakage)."
@@ -295,9 +295,7 @@ def near_duplicates(source,                # a Learner or DataLoaders (train vs 
     dls = getattr(source, 'dls', source)
     tr, va = dls.train.items.reset_index(drop=True), dls.valid.items.reset_index(drop=True)
     if space == 'pixels':
-        path = getattr(dls, 'path', '.')
-        fa = _thumbs([_find_image(r, path) for _, r in tr.iterrows()], side)
-        fb = _thumbs([_find_image(r, path) for _, r in va.iterrows()], side)
+        fa, fb = _thumbs(_images_of(dls, tr), side), _thumbs(_images_of(dls, va), side)
     elif space == 'embedding':
         if not hasattr(source, 'model'): raise ValueError("space='embedding' needs a Learner, not DataLoaders")
         fa, _ = penultimate_features(source, eval_dl(source, 0))

@@ -100,8 +100,13 @@ bench: $(STAMP)
 # Before a release: the report (a fresh smoke one on digits, or REPORT=path/report.html) and lesson 01 in headless Chromium,
 # as full-page PNGs 1280 px wide (and the first screen) in screenshots/, for a person to look at. Fails on any network
 # request, console error or broken image. Needs Debian's chromium; installs the `screenshots` extra (Playwright) if missing.
-.PHONY: screenshots
+.PHONY: screenshots lessons-html
 SCREENSHOT_ARGS ?=
 screenshots: $(STAMP)
 	@$(BIN)/python -c "import playwright, latex2mathml" 2>/dev/null || $(BIN)/python -m pip install -q -e ".[screenshots]"
 	OMP_NUM_THREADS=1 $(BIN)/python bench/screenshots.py $(if $(REPORT),--report $(REPORT)) $(SCREENSHOT_ARGS)
+
+# Every lesson as a self-contained HTML page (stored outputs, maths as MathML, nothing loaded from the network) in lessons-html/,
+# for a course page or a laptop offline; plain `jupyter nbconvert --to html` pages load require.js and MathJax from a CDN.
+lessons-html: $(STAMP)
+	$(BIN)/python bench/screenshots.py --export-lessons lessons-html

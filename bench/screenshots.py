@@ -147,6 +147,18 @@ def shoot(ctx, html_path, out_dir, name)->dict:
     for s in shots: print(f"  png:            {s}  ({'x'.join(map(str, png_size(s)))})")
     return dict(name=name, network=network, console=console, bad_images=bad_images, pngs=shots)
 
+def export_lessons(out:Path)->int:
+    "Every lesson in nbs/tutorials as a self-contained HTML page in `out` (stored outputs, maths as MathML); 1 if any page would load from the network."
+    out.mkdir(parents=True, exist_ok=True)
+    bad = 0
+    for nb in sorted((ROOT/'nbs'/'tutorials').glob('*.ipynb')):
+        page = out/f'{nb.stem}.html'
+        left, refs = lesson_to_html(nb, page), external_refs(page.read_text())
+        bad += bool(refs)
+        print(f"{page}: {page.stat().st_size//1024} KB" + (f", {len(left)} formula(s) left as TeX" if left else '')
+              + (f", LOADS FROM THE NETWORK: {', '.join(refs)}" if refs else ''))
+    return 1 if bad else 0
+
 def main(argv=None)->int:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--report', help='an existing report.html (default: build a smoke report on digits)')
@@ -154,7 +166,9 @@ def main(argv=None)->int:
     p.add_argument('--lesson', default=str(LESSON), help='the lesson notebook to export with its stored outputs (not executed)')
     p.add_argument('--html', action='append', metavar='FILE', help='screenshot this HTML file instead of the report and lesson (repeatable)')
     p.add_argument('--out', default=str(ROOT/'screenshots'), help='folder for the PNGs (default: screenshots/)')
+    p.add_argument('--export-lessons', metavar='DIR', help='export every lesson as a self-contained HTML page into DIR and stop (no browser needed)')
     a = p.parse_args(argv)
+    if a.export_lessons: return export_lessons(Path(a.export_lessons))
     if not Path(CHROMIUM).exists(): print(f"{CHROMIUM} not found: apt-get install chromium", file=sys.stderr); return 2
     try: from playwright.sync_api import sync_playwright
     except ImportError: print('playwright is not installed: pip install -e ".[screenshots]" (or make screenshots)', file=sys.stderr); return 2

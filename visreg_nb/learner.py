@@ -242,6 +242,8 @@ def regression_learner(dls:RegressionDataLoaders, # from `RegressionDataLoaders`
         if y_range != 'auto': raise ValueError(f"y_range={y_range!r}: use None, 'auto' or (low, high)")
         if spec.kind == 'keypoints': y_range = (-1.1, 1.1)
         else:
+            if not isinstance(dls.train.items, pd.DataFrame) or not set(spec.names) <= set(dls.train.items.columns):
+                raise ValueError(f"y_range='auto' reads the label columns {spec.names} from the training items, which lack them; pass y_range=(low, high)")
             lab = dls.train.items[spec.names].to_numpy(dtype=float)
             lo, hi = lab.min(0), lab.max(0)
             y_range = (lo - 0.1*(hi - lo), hi + 0.1*(hi - lo))

@@ -398,7 +398,9 @@ def show(self:Attributions,
         vj = v if shared_scale else _colour_limit(shown[j])
         im = bottom.imshow(shown[j], cmap=cmap, vmin=-vj, vmax=vj, alpha=alpha)
         im.set_label('attribution'); ims.append(im)
-        if not shared_scale: fig.colorbar(im, ax=bottom, location='bottom', aspect=15).ax.tick_params(labelsize=8)
+        if not shared_scale:
+            cbi = fig.colorbar(im, ax=bottom, location='bottom', aspect=15)
+            cbi.ax.tick_params(labelsize=8); cbi.ax.xaxis.set_major_locator(plt.MaxNLocator(3))   # 3 ticks: no overlap on a narrow panel
     for a in axs.ravel(): a.axis('off')
     fig.get_layout_engine().set(h_pad=0.12)  # room between an image's title and the map above it
     fig_w = fig.get_size_inches()[0]

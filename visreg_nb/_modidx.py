@@ -560,6 +560,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                   'visreg_nb.report._yaml': ('report.html#_yaml', 'visreg_nb/report.py'),
                                   'visreg_nb.report._yaml_file': ('report.html#_yaml_file', 'visreg_nb/report.py'),
                                   'visreg_nb.report.building': ('report.html#building', 'visreg_nb/report.py'),
+                                  'visreg_nb.report.chance_flags': ('report.html#chance_flags', 'visreg_nb/report.py'),
                                   'visreg_nb.report.check_dataset': ('report.html#check_dataset', 'visreg_nb/report.py'),
                                   'visreg_nb.report.check_out': ('report.html#check_out', 'visreg_nb/report.py'),
                                   'visreg_nb.report.check_params': ('report.html#check_params', 'visreg_nb/report.py'),

@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['REPORT_DEFAULTS', 'SMOKE', 'PHOTO_SIZE', 'PHOTO_EPOCHS', 'SYNTH_SIZE', 'SYNTH_EPOCHS', 'MAX_IMG_SIZE',
            'REPORT_MARKER', 'report_template', 'template_notebook', 'read_label_csv', 'check_params', 'check_dataset',
-           'load_report_data', 'describe_data', 'label_scan', 'summary_findings', 'check_out', 'out_lock', 'building',
-           'to_json', 'to_html', 'run_report', 'expand_grid', 'index_html', 'run_grid', 'parse_cli_params',
-           'visreg_report']
+           'load_report_data', 'describe_data', 'label_scan', 'chance_flags', 'summary_findings', 'check_out',
+           'out_lock', 'building', 'to_json', 'to_html', 'run_report', 'expand_grid', 'index_html', 'run_grid',
+           'parse_cli_params', 'visreg_report']
 
 # %% ../nbs/06_report.ipynb #2a98e74d
 import json, math, os, sys, time, shutil, html, itertools, contextlib, warnings
@@ -230,6 +230,11 @@ def label_scan(label_data,           # the third value of `load_report_data`
     res.attrs['checking'] = dict(arch=arch, epochs=epochs, k_folds=k, img_size=size)
     return res
 
+def chance_flags(n:int, alpha:float)->int:
+    "How many of `n` correct labels the flag rule `label_quality < alpha` flags in 95 of 100 data sets (binomial quantile)."
+    from scipy import stats
+    return int(stats.binom.ppf(0.95, n, alpha))
+
 def summary_findings(f:dict,       # numbers computed by the report (see the template's last cell)
                      top:int=3,    # findings shown
                     )->str:        # Markdown: how good the model is, the findings that matter most, what to do next
@@ -253,7 +258,7 @@ def summary_findings(f:dict,       # numbers computed by the report (see the tem
     if better_than_mean and f['mae_ci'][1] >= f['lin_mae']:
         found.append((2, f"The model is not clearly better than a linear model on 16×16 thumbnails ({g(f['lin_mae'])}): it has not learnt more than coarse brightness and layout.",
                       f"{longer}, or at a larger image size (`-p img_size 96`), or fine-tune pretrained weights (`-p arch efficientnet_lite0`)."))
-    chance = int(stats.binom.ppf(0.95, f['n_labels'], f['alpha']))   # flags that correct labels alone give in 95 of 100 data sets
+    chance = chance_flags(f['n_labels'], f['alpha'])
     if f['n_flagged'] > chance:
         found.append((3, f"{f['n_flagged']} of {f['n_labels']} labels ({100*f['n_flagged']/f['n_labels']:.1f}%) {'disagrees' if f['n_flagged'] == 1 else 'disagree'} with the images far more than the checking models' errors explain.",
                       "Look at the flagged images under *Label issues*; fix or drop the wrong labels and run the report again."))

@@ -9,7 +9,7 @@ import numpy as np, pandas as pd, torch
 import matplotlib.pyplot as plt
 from scipy import stats, optimize
 from ..core import seed_everything
-from .core import penultimate_features, circular_residual, _find_image, _images_of, target_groups, eval_dl
+from .core import penultimate_features, circular_residual, _find_image, _images_of, _grey_thumbs, target_groups, eval_dl
 
 # %% auto #0
 __all__ = ['label_quality_scores', 'precision_at_k', 'label_issues', 'show_label_issues', 'similar_pairs',
@@ -266,15 +266,11 @@ def similar_images_different_labels(learn,              # a trained regression L
 
 # %% ../../nbs/05a_errors.labels.ipynb #15966d24
 def _thumbs(images, side=32):
-    from PIL import Image
-    out = []
-    for im in images:
-        a = np.asarray(im)
-        if a.ndim == 3: a = a[..., :3].mean(-1)
-        t = np.asarray(Image.fromarray(a.astype(np.float32)).resize((side, side), Image.BILINEAR), float).ravel()
-        t = t - t.mean()
-        out.append(t/(np.linalg.norm(t) or 1.))
-    return np.stack(out)
+    "`_grey_thumbs`, each centred and scaled to unit norm (a brightness or contrast change does not hide a copy)."
+    t = _grey_thumbs(images, side).astype(float)
+    t = t - t.mean(1, keepdims=True)
+    norm = np.linalg.norm(t, axis=1, keepdims=True)
+    return t/np.where(norm > 0, norm, 1.)
 
 def _cross_pairs(fa, fb, threshold, max_pairs):
     sim = fa @ fb.T

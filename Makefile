@@ -8,7 +8,7 @@ STAMP := $(VENV)/.visreg-installed
 OUT ?= reports/demo
 NBTEST_ARGS ?=
 
-.PHONY: install report test lab bench readme check-clean clean-nbs check-export check-readme nbtest pytest
+.PHONY: install report test lab bench readme check-clean clean-nbs shrink-nbs check-export check-readme nbtest pytest
 
 # Install once; again only when pyproject.toml or setup.py changed.
 $(STAMP): pyproject.toml setup.py
@@ -51,6 +51,10 @@ check-clean:
 # Clean every notebook, as check-clean expects them: execution counts and metadata out, cell ids kept.
 clean-nbs: $(STAMP)
 	$(BIN)/nbdev-clean
+
+# Stored figures as 256-colour PNGs where that looks the same (bench/shrink_outputs.py), then clean: run after executing notebooks.
+shrink-nbs: $(STAMP)
+	$(BIN)/python bench/shrink_outputs.py && $(BIN)/nbdev-clean
 
 # (2) the library is what the notebooks export.
 check-export:

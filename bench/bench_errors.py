@@ -12,8 +12,9 @@ T0 = time.time()
 from visreg_nb.core import seed_everything
 from visreg_nb.data.synth import make_synthetic
 from visreg_nb.learner import regression_learner, get_regression_preds
-from visreg_nb.errors.labels import label_issues, precision_at_k
-from visreg_nb.errors.drift import calibration_table, conformal_intervals, interval_coverage, drift_report
+from visreg_nb.interpret.labels import label_issues, precision_at_k
+from visreg_nb.interpret.uncertainty import calibration_table, conformal_intervals, interval_coverage
+from visreg_nb.interpret.drift import drift_report
 from _results import save
 
 results, lines = {}, []

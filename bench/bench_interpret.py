@@ -17,9 +17,9 @@ from scipy import ndimage
 from visreg_nb.core import seed_everything
 from visreg_nb.data.synth import make_synthetic
 from visreg_nb.learner import regression_learner
-from visreg_nb.interpret.attribution import explain
+from visreg_nb.explain.attribution import explain
 from visreg_nb.core import eval_mode
-from visreg_nb.interpret.metrics import mask_energy, pointing_game, randomization_check
+from visreg_nb.explain.metrics import mask_energy, pointing_game, randomization_check
 from _results import save, RESULTS             # the shared read-modify-write of bench/results.json
 
 GOALS = {'mask_energy': ('>=', 0.7), 'pointing_game': ('>=', 0.9), 'mean |rank_corr|': ('<', 0.3), 'gradcam_cost': ('<=', 1.3)}

@@ -80,19 +80,19 @@ def tex_to_mathml(md:str, maths:list)->str:
 def lesson_to_html(nb_path, html_path)->list:
     """A lesson as one self-contained HTML page: code and stored outputs shown (without the empty `In [ ]:` prompts of a
     cleaned notebook), images embedded, maths as MathML, no script from the network (the report's offline template,
-    `visreg_nb.report._OFFLINE_TEMPLATE`). Returns the maths left as TeX because they did not convert.
+    `visreg_nb.report.OFFLINE_HTML_TEMPLATE`). Returns the maths left as TeX because they did not convert.
     `visreg_nb.report.to_html` does not fit a lesson: it hides the code, and it leaves maths as raw TeX (the report has none)."""
     import html as html_lib, nbformat
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
-    from visreg_nb.report import _OFFLINE_TEMPLATE
+    from visreg_nb.report import OFFLINE_HTML_TEMPLATE
     nb = nbformat.read(str(nb_path), as_version=4)
     maths = []
     for cell in nb.cells:
         if cell.cell_type == 'markdown': cell.source = tex_to_mathml(cell.source, maths)
     title = next((l[2:].strip() for c in nb.cells if c.cell_type == 'markdown' for l in c.source.splitlines() if l.startswith('# ')), None)
     if title: nb.metadata['title'] = title
-    exporter = HTMLExporter(extra_loaders=[DictLoader({'visreg_offline.html.j2': _OFFLINE_TEMPLATE})], template_file='visreg_offline.html.j2',
+    exporter = HTMLExporter(extra_loaders=[DictLoader({'visreg_offline.html.j2': OFFLINE_HTML_TEMPLATE})], template_file='visreg_offline.html.j2',
                             embed_images=True, exclude_input_prompt=True, exclude_output_prompt=True)
     html, _ = exporter.from_notebook_node(nb, resources={'metadata': {'name': Path(nb_path).stem, 'path': str(Path(nb_path).parent)}})
     html = re.sub(r'="[^"]*"', lambda m: re.sub(r'VISREGMATH\d+X', '', m.group(0)), html)   # a heading's anchor id: no maths

@@ -1,9 +1,13 @@
 "Lessons exported as self-contained HTML (bench/screenshots.py --export-lessons): no script from the network, maths as MathML."
 import re, subprocess, sys
 from pathlib import Path
+from conftest import REPO, START_DIR, START_ENV, background
 
-def test_every_lesson_exports_offline(repo, tmp_path):
-    r = subprocess.run([sys.executable, str(repo/'bench'/'screenshots.py'), '--export-lessons', str(tmp_path)], capture_output=True, text=True, timeout=300)
+@background   # a subprocess for all of its time: runs while the in-process tests do (tests/conftest.py)
+def test_every_lesson_exports_offline(tmp_path):
+    repo = REPO
+    r = subprocess.run([sys.executable, str(repo/'bench'/'screenshots.py'), '--export-lessons', str(tmp_path)], capture_output=True, text=True, timeout=300,
+                       cwd=START_DIR, env=START_ENV)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     pages = sorted(tmp_path.glob('*.html'))
     assert [p.stem for p in pages] == sorted(p.stem for p in (repo/'nbs'/'tutorials').glob('*.ipynb'))

@@ -1,16 +1,17 @@
 """Bad input and faults against `visreg-report`: a clear one-line error (exit 2 for bad input), nothing a user made is removed,
 a failed, interrupted or killed run leaves the previous report byte for byte, no code runs from an untrusted learner file."""
-import json, os, pickle, resource, signal, subprocess, sys, time
+import json, os, pickle, resource, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from visreg_nb.report import visreg_report
 from visreg_nb.data.synth import save_synthetic
+from conftest import START_DIR, START_ENV, background
 
 CLI = [sys.executable, '-m', 'visreg_nb.report']
 
 def cli(*args, **kw):
-    "Run visreg-report as a user does; (exit code, stderr)."
-    r = subprocess.run(CLI + [str(a) for a in args], capture_output=True, text=True, timeout=kw.pop('timeout', 300), **kw)
+    "Run visreg-report as a user does; (exit code, stderr). In the session's folder and environment: it may run in the background."
+    r = subprocess.run(CLI + [str(a) for a in args], capture_output=True, text=True, timeout=kw.pop('timeout', 300), cwd=START_DIR, env=START_ENV, **kw)
     return r.returncode, r.stderr
 
 def call(capsys, tmp, **kw):
@@ -24,11 +25,13 @@ def tree(d:Path)->dict:
     "Every file under `d` with its bytes."
     return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob('*')) if p.is_file()}
 
-@pytest.fixture
-def data(tmp_path):
+def make_data(tmp_path):
     "A CSV data set of 40 count images (labels.csv next to images/)."
     save_synthetic(tmp_path/'data', 'count', n=40, size=32, seed=0)
     return tmp_path/'data'
+
+@pytest.fixture
+def data(tmp_path): return make_data(tmp_path)
 
 def csv_with(data, name, edit):
     "A copy of the data set's labels.csv, changed by `edit(df)`, next to the images."
@@ -38,7 +41,9 @@ def csv_with(data, name, edit):
 
 # --- --force never removes what the kit did not write -----------------------------------------------------------
 
-def test_force_keeps_the_data_set_and_a_users_folder(tmp_path, data):
+@background   # three CLI subprocesses: runs while the in-process tests do (tests/conftest.py)
+def test_force_keeps_the_data_set_and_a_users_folder(tmp_path):
+    data = make_data(tmp_path)
     before = tree(data)
     code, err = cli('--dataset', data/'labels.csv', '--out', data, '--force', '-p', 'label_col', 'count', '--smoke')
     assert code == 2 and 'an input of this report' in err and len(err.strip().splitlines()) == 1
@@ -64,6 +69,13 @@ def test_killed_interrupted_and_full_disk_runs_leave_the_previous_report(tmp_pat
     assert subprocess.run(run, capture_output=True, timeout=300).returncode == 0
     before = tree(out)
     assert '.visreg-report' in before and 'report.html' in before
+    # a full disk while writing (a 64 kB file size limit: the plots and model.pkl do not fit), run meanwhile on a copy of the report in
+    # disk/, next to the partial run a failed run kept (kit-made, replaced by this run's), as the last run in rep/ finds it below
+    disk = tmp_path/'disk'; shutil.copytree(out, disk/'rep', symlinks=True); shutil.copytree(out, disk/'rep.failed', symlinks=True)
+    # the limit is set by a small Python that then becomes the run (exec), not by preexec_fn, which is unsafe while a background test's thread runs
+    limited = [sys.executable, '-c', "import os, sys, resource; resource.setrlimit(resource.RLIMIT_FSIZE, (64_000, 64_000)); os.execv(sys.argv[1], sys.argv[1:])"]
+    full = subprocess.Popen([*limited, *run[:run.index('--out')+1], str(disk/'rep'), *run[run.index('--out')+2:]], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
     slow = run + ['-p', 'max_items', '1500', '-p', 'epochs', '50']   # minutes of training: still running when it is stopped
     # a run holds the folder: a second fails at once and names it; then the first is killed outright (SIGKILL)
     p = subprocess.Popen(slow, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -79,13 +91,12 @@ def test_killed_interrupted_and_full_disk_runs_leave_the_previous_report(tmp_pat
     _, err = p.communicate(timeout=120)
     assert p.returncode == 130 and f'visreg-report: interrupted; {out} is unchanged' in err.splitlines() and 'Traceback' not in err, err[-2000:]
     assert tree(out) == before and (tmp_path/'rep.failed'/'.visreg-report').is_file() and not (tmp_path/'.rep.partial').exists()
-    # a full disk while writing (a 64 kB file size limit: the plots and model.pkl do not fit)
-    limit = lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (64_000, 64_000))
-    r = subprocess.run(run, capture_output=True, text=True, timeout=300, preexec_fn=limit)
-    assert r.returncode == 1 and f'{out} is unchanged' in r.stderr, r.stderr[-2000:]
-    assert tree(out) == before
+    _, err = full.communicate(timeout=300)
+    assert full.returncode == 1 and f'{disk/"rep"} is unchanged' in err, err[-2000:]
+    assert tree(disk/'rep') == before
     # no work folder or lock is left behind (replacing a report on success is checked in nbs/06_report.ipynb)
-    assert sorted(f.name for f in tmp_path.iterdir()) == ['rep', 'rep.failed']
+    assert sorted(f.name for f in tmp_path.iterdir()) == ['disk', 'rep', 'rep.failed']
+    assert sorted(f.name for f in disk.iterdir()) == ['rep', 'rep.failed']
 
 # --- bad input: one line naming the file, row or parameter, and the fix; exit 2 ----------------------------------
 

@@ -5,6 +5,7 @@ from html import escape
 import pandas as pd, pytest, nbformat
 from visreg_nb.report import run_report
 from visreg_nb.data.synth import save_synthetic
+from conftest import REPO, START_DIR, START_ENV, background
 
 SECTIONS = ['Summary', 'Training and metrics', 'Explanations of the best and worst predictions', 'Error analysis', 'Error by true value',
             'Prediction intervals', 'Near-duplicates across the split', 'Label issues', 'Outputs', 'Appendix: parameters and warnings']
@@ -36,26 +37,31 @@ def test_synthetic_task_beats_baseline(tmp_path):
     assert m2['mae'] == pytest.approx(m['mae'], rel=1e-4)
     assert 'loaded from' in (tmp_path/'loaded'/'report.html').read_text()
 
+@background   # CLI subprocesses: runs while the in-process tests do (tests/conftest.py)
 def test_digits_and_cli(tmp_path):
     out = tmp_path/'digits'
     r = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--dataset', 'digits', '--out', str(out), '-p', 'epochs', '12',
-                        '-p', 'max_items', '400', '-p', 'methods', '[gradcam, ig]', '--smoke'], capture_output=True, text=True, timeout=300)
+                        '-p', 'max_items', '400', '-p', 'methods', '[gradcam, ig]', '--smoke'], capture_output=True, text=True, timeout=300,
+                       cwd=START_DIR, env=START_ENV)
     assert r.returncode == 0, r.stderr[-2000:]
     m, html = _check(out, 400)
     assert 'ig, best predictions' in html and 'gradcam, worst predictions' in html and m['parameters']['methods'] == ['gradcam', 'ig']
     assert m['target'] == ['angle'] and m['mae'] < 0.5*m['baseline_mae']
     assert str(out/'report.html') in r.stdout
-    again = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--dataset', 'digits', '--out', str(out)], capture_output=True, text=True, timeout=120)
+    again = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--dataset', 'digits', '--out', str(out)], capture_output=True, text=True, timeout=120,
+                           cwd=START_DIR, env=START_ENV)
     assert again.returncode != 0 and '--force' in again.stderr and str(out) in again.stderr
     assert json.loads((out/'metrics.json').read_text()) == m
 
-@pytest.fixture
-def csv_data(tmp_path):
+def make_csv_data(tmp_path):
     data = save_synthetic(tmp_path/'data', 'brightness', n=300, size=32, seed=1)
     df = pd.read_csv(tmp_path/'data'/'labels.csv').rename(columns={'brightness': '<b>age</b>'})
     df['note'] = 'x'
     df.to_csv(tmp_path/'data'/'labels.csv', index=False)
     return tmp_path/'data'/'labels.csv'
+
+@pytest.fixture
+def csv_data(tmp_path): return make_csv_data(tmp_path)
 
 def test_csv_dataset_and_html_escaping(tmp_path, csv_data):
     out = tmp_path/'csv'
@@ -87,15 +93,16 @@ def test_failing_cell_keeps_partial_notebook(tmp_path):
     assert any(o.get('ename') == 'UnpicklingError' for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', []))
     assert not out.exists() and not (failed/'metrics.json').exists()
 
+@background   # CLI subprocesses: runs while the in-process tests do (tests/conftest.py)
 def test_grid_runs_in_parallel_and_writes_index(tmp_path):
     grid = tmp_path/'grid.yaml'
     grid.write_text("dataset: [count, '<i>bad</i>']\nmax_items: 100\n")
     r = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--grid', str(grid), '--out', str(tmp_path/'g'), '--workers', '2'],
-                       capture_output=True, text=True, timeout=300)
+                       capture_output=True, text=True, timeout=300, cwd=START_DIR, env=START_ENV)
     assert r.returncode != 0 and "dataset='<i>bad</i>'" in r.stderr  # every parameter set is checked before any run starts
     grid.write_text("dataset: [count, size]\nmax_items: 100\n")
     r = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--grid', str(grid), '--out', str(tmp_path/'g'), '--workers', '2',
-                        '-p', 'epochs', '1', '--smoke'], capture_output=True, text=True, timeout=300)
+                        '-p', 'epochs', '1', '--smoke'], capture_output=True, text=True, timeout=300, cwd=START_DIR, env=START_ENV)
     assert r.returncode == 0, r.stderr[-2000:]
     index = (tmp_path/'g'/'index.html').read_text()
     assert 'href="run00/report.html"' in index and 'href="run01/report.html"' in index and index.count('<tr>') == 3
@@ -148,32 +155,35 @@ def test_user_defaults_are_not_smoke():
     assert check_params(dict(smoke=True, epochs=4, max_items=None))['epochs'] == 4 and check_params(dict(smoke=True, max_items=None))['max_items'] == 300
     assert REPORT_DEFAULTS['arch'] == 'auto' and PHOTO_SIZE >= 64 and PHOTO_EPOCHS >= 5
 
-def test_photos_fine_tune_the_pretrained_model(tmp_path, csv_data):
+@background   # a CLI subprocess: runs while the in-process tests do (tests/conftest.py)
+def test_photos_fine_tune_the_pretrained_model(tmp_path):
     "EfficientNet-Lite0 fine-tuned from its packaged weights inside the report, explained by Grad-CAM; nothing downloaded."
-    out = tmp_path/'photos'
+    csv_data, out = make_csv_data(tmp_path), tmp_path/'photos'
     r = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--dataset', str(csv_data), '-p', 'label_col', '<b>age</b>',
                         '-p', 'img_size', '64', '-p', 'max_items', '120', '-p', 'arch', 'efficientnet_lite0', '--smoke', '--out', str(out)],
-                       capture_output=True, text=True, timeout=600, env={**os.environ, 'HF_HUB_OFFLINE': '1'})
+                       capture_output=True, text=True, timeout=600, cwd=START_DIR, env={**START_ENV, 'HF_HUB_OFFLINE': '1'})
     assert r.returncode == 0, r.stderr[-2000:]
     m, html = _check(out, 120)
     assert 'efficientnet_lite0 fine-tuned from ImageNet weights' in html and m['parameters']['img_size'] == 64
 
-def test_wheel_install_runs_the_report(tmp_path, repo):
+@background   # subprocesses: runs while the in-process tests do (tests/conftest.py)
+def test_wheel_install_runs_the_report(tmp_path):
     "A wheel carries the report template: installed into a fresh venv (with this environment's packages, --no-deps), visreg-report runs from another folder."
     import sysconfig
+    repo, run = REPO, lambda *a, **kw: subprocess.run(*a, **{'cwd': START_DIR, 'env': START_ENV, **kw})   # in the session's folder and environment
     whl = tmp_path/'whl'
-    subprocess.run([sys.executable, '-m', 'pip', 'wheel', str(repo), '--no-deps', '--no-build-isolation', '-q', '-w', str(whl)], check=True, capture_output=True)
+    run([sys.executable, '-m', 'pip', 'wheel', str(repo), '--no-deps', '--no-build-isolation', '-q', '-w', str(whl)], check=True, capture_output=True)
     venv = tmp_path/'venv'
-    subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True, capture_output=True)
+    run([sys.executable, '-m', 'venv', str(venv)], check=True, capture_output=True)
     site = next((venv/'lib').glob('python*/site-packages'))
     (site/'base_env.pth').write_text(sysconfig.get_paths()['purelib'] + '\n')   # torch, fastai, ...; its .pth files (the editable visreg_nb) are not read
-    r = subprocess.run([venv/'bin'/'python', '-m', 'pip', 'install', '--no-deps', '-q', *whl.glob('*.whl')], capture_output=True, text=True)
+    r = run([venv/'bin'/'python', '-m', 'pip', 'install', '--no-deps', '-q', *whl.glob('*.whl')], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
-    where = subprocess.run([venv/'bin'/'python', '-c', 'import visreg_nb.report as r; print(r.__file__); print(r.report_template())'],
-                           capture_output=True, text=True, cwd=tmp_path).stdout.split()
+    where = run([venv/'bin'/'python', '-c', 'import visreg_nb.report as r; print(r.__file__); print(r.report_template())'],
+                capture_output=True, text=True, cwd=tmp_path).stdout.split()
     assert all(w.startswith(str(venv)) for w in where) and len(where) == 2, where   # the wheel's package and template, not the repository's
-    env = {**os.environ, 'JUPYTER_PATH': str(Path(sysconfig.get_path('data'))/'share'/'jupyter')}   # nbconvert's templates, installed with it here
-    r = subprocess.run([venv/'bin'/'visreg-report', '--dataset', 'count', '--out', 'rep', '-p', 'max_items', '40', '--smoke'],
-                       capture_output=True, text=True, cwd=tmp_path, timeout=300, env=env)
+    env = {**START_ENV, 'JUPYTER_PATH': str(Path(sysconfig.get_path('data'))/'share'/'jupyter')}   # nbconvert's templates, installed with it here
+    r = run([venv/'bin'/'visreg-report', '--dataset', 'count', '--out', 'rep', '-p', 'max_items', '40', '--smoke'],
+            capture_output=True, text=True, cwd=tmp_path, timeout=300, env=env)
     assert r.returncode == 0, r.stderr[-2000:]
     assert json.loads((tmp_path/'rep'/'metrics.json').read_text())['n_items'] == 40

@@ -10,14 +10,16 @@ from fastai.vision.all import *
 from .core import *
 from .data.synth import *
 from .data.validate import *
+from .targets import *
 from .data.block import *
 from .backbones import *
 from .learner import *
-from .interpret.attribution import *
-from .interpret.metrics import *
-from .errors.core import *
-from .errors.labels import *
-from .errors.drift import *
+from .explain.attribution import *
+from .explain.metrics import *
+from .interpret.core import *
+from .interpret.labels import *
+from .interpret.uncertainty import *
+from .interpret.drift import *
 from .report import *
 from .course import *
 

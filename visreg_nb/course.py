@@ -9,9 +9,9 @@ import numpy as np, torch
 import torch.nn.functional as F
 from fastcore.basics import patch
 from sklearn.metrics import r2_score
-from .data.block import circular_error
-from .interpret.metrics import pointing_game
-from .errors.drift import conformal_quantile
+from .targets import circular_error
+from .explain.metrics import pointing_game
+from .interpret.uncertainty import conformal_quantile
 
 # %% auto #0
 __all__ = ['WrongAnswer', 'check_r2', 'check_angle_decode', 'check_huber', 'check_keypoint_error', 'check_gradcam',
@@ -35,14 +35,31 @@ def _render_traceback_(self:WrongAnswer):
     return ([f"✗ Not yet: {self.what}"] + ([f"Hint: {self.hint}"] if self.hint else [])
             + ["Change the answer in the exercise cell, run that cell, then run the check again."])
 
+# %% ../nbs/07_course.ipynb #814a2692
+def check_r2(answer):
+    "Check a function `r2(pred, targ)` against scikit-learn's `r2_score`."
+    if _unanswered(answer, "a function `r2(pred, targ)` returning the coefficient of determination"): return None
+    rng = np.random.default_rng(1)
+    y = rng.normal(10, 3, 50)
+    cases = [("random predictions", (y + rng.normal(0, 1, 50), y)),
+             ("a perfect prediction (R² = 1)", (y.copy(), y)),
+             ("the mean predictor (R² = 0)", (np.full(50, y.mean()), y)),
+             ("predictions worse than the mean (R² < 0)", (y[::-1].copy(), y))]
+    _compare(answer, cases, lambda p, t: r2_score(t, p),
+             "R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)², with ȳ the mean of the targets (not of the predictions).")
+    return _correct(f"your R² matches scikit-learn's on {len(cases)} cases, including the mean predictor (0) and a worse one (< 0).")
+
 # %% ../nbs/07_course.ipynb #d4f3bae5
 def _unanswered(answer, what):
+    "True, after saying what to do, while `answer` is still the exercise's `...` (or None)."
     if answer is ... or answer is None:
         print(f"Not answered yet: replace `...` in the exercise cell with {what}, run it, then run this cell again.")
         return True
     return False
 
+# %% ../nbs/07_course.ipynb #887f76a3
 def _call(fn, *args):
+    "`fn(*args)`, with a wrong answer raised when `fn` is not a function or raises."
     if not callable(fn): raise WrongAnswer(f"the answer should be a function, got {type(fn).__name__}",
                                            "define the function, then write `answer = its_name` (without calling it).")
     try: return fn(*args)
@@ -51,10 +68,7 @@ def _call(fn, *args):
         where = f" at `{mine[0].line}`" if mine and mine[0].line else ""
         raise WrongAnswer(f"your function raised {type(e).__name__}: {e}{where}") from e
 
-def _to_np(x):
-    if isinstance(x, torch.Tensor): x = x.detach().cpu().numpy()
-    return np.asarray(x, dtype=float)
-
+# %% ../nbs/07_course.ipynb #c789dad4
 def _compare(fn, cases, reference, hint, atol=1e-5, rtol=1e-4, distance=None):
     "Run `fn` and `reference` on every case (a tuple of arguments with a description); raise on the first mismatch."
     for desc, args in cases:
@@ -73,23 +87,17 @@ def _compare(fn, cases, reference, hint, atol=1e-5, rtol=1e-4, distance=None):
                               + (f" (at position {i})" if want.size > 1 else ""), hint)
     return len(cases)
 
+# %% ../nbs/07_course.ipynb #5550f07c
+def _to_np(x):
+    "An answer as a float array: tensors detached and moved to the CPU."
+    if isinstance(x, torch.Tensor): x = x.detach().cpu().numpy()
+    return np.asarray(x, dtype=float)
+
+# %% ../nbs/07_course.ipynb #4d0abe75
 def _correct(msg):
+    "Say that the answer is right and what was checked; True."
     print(f"Correct! {msg}")
     return True
-
-# %% ../nbs/07_course.ipynb #814a2692
-def check_r2(answer):
-    "Check a function `r2(pred, targ)` against scikit-learn's `r2_score`."
-    if _unanswered(answer, "a function `r2(pred, targ)` returning the coefficient of determination"): return None
-    rng = np.random.default_rng(1)
-    y = rng.normal(10, 3, 50)
-    cases = [("random predictions", (y + rng.normal(0, 1, 50), y)),
-             ("a perfect prediction (R² = 1)", (y.copy(), y)),
-             ("the mean predictor (R² = 0)", (np.full(50, y.mean()), y)),
-             ("predictions worse than the mean (R² < 0)", (y[::-1].copy(), y))]
-    _compare(answer, cases, lambda p, t: r2_score(t, p),
-             "R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)², with ȳ the mean of the targets (not of the predictions).")
-    return _correct(f"your R² matches scikit-learn's on {len(cases)} cases, including the mean predictor (0) and a worse one (< 0).")
 
 # %% ../nbs/07_course.ipynb #e4504cc8
 def check_angle_decode(answer):

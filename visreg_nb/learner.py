@@ -10,27 +10,18 @@ from copy import copy
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F, PIL.Image
 from fastai.vision.all import *
-from .core import settings, seed_everything, pick_device, eval_mode
-from .data.block import TargetSpec, RegressionDataLoaders, circular_error, find_target_spec
-from .data.validate import open_image
+from .core import settings, seed_everything, batch_outputs
+from .targets import TargetSpec, circular_error, keypoints_to_pixels
+from .data.block import RegressionDataLoaders, find_target_spec
 from .backbones import create_regression_net, packaged_weights
 
 # %% auto #0
-__all__ = ['LOSSES', 'AUTO_MIN_SIZE', 'REGRESSION_HEAD', 'FINE_TUNE_LR', 'SCRATCH_LR', 'AddCoords', 'tiny_cnn', 'pool_cnn',
-           'OutputDecoder', 'RegressionLoss', 'TargetMetric', 'target_metrics', 'PlainInput', 'RegressionLearner',
-           'regression_splitter', 'Renormalize', 'regression_learner', 'CategoryAccuracy', 'get_regression_preds']
+__all__ = ['LOSSES', 'AUTO_MIN_SIZE', 'REGRESSION_HEAD', 'FINE_TUNE_LR', 'SCRATCH_LR', 'tiny_cnn', 'AddCoords', 'pool_cnn',
+           'OutputDecoder', 'RegressionLoss', 'plain_tensor', 'target_metrics', 'TargetMetric', 'regression_learner',
+           'RegressionLearner', 'PlainInput', 'Renormalize', 'regression_splitter', 'CategoryAccuracy',
+           'get_regression_preds', 'item_sizes']
 
-# %% ../nbs/03_learner.ipynb #89c6d75f
-class AddCoords(nn.Module):
-    "Append two channels holding x and y in [-1, 1] (CoordConv), so convolutions can tell where they are."
-    def forward(self, x):
-        b, _, h, w = x.shape
-        ys = torch.linspace(-1, 1, h, device=x.device, dtype=x.dtype).view(1, 1, h, 1).expand(b, 1, h, w)
-        xs = torch.linspace(-1, 1, w, device=x.device, dtype=x.dtype).view(1, 1, 1, w).expand(b, 1, h, w)
-        return torch.cat([x, xs, ys], 1)
-
-def _conv(ni, nf, stride=1): return nn.Sequential(nn.Conv2d(ni, nf, 3, stride, 1, bias=False), nn.BatchNorm2d(nf), nn.ReLU())
-
+# %% ../nbs/03_learner.ipynb #d0eff7fb
 def tiny_cnn(n_out:int,          # width of the output
              in_channels:int=3,  # image channels
              width:int=16,       # channels of the first block (then 2x, 4x, 4x)
@@ -42,6 +33,18 @@ def tiny_cnn(n_out:int,          # width of the output
         _conv(ni, width), _conv(width, 2*width, 2), _conv(2*width, 4*width, 2), _conv(4*width, 4*width),
         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4*width, n_out)]
     return nn.Sequential(*layers)
+
+# %% ../nbs/03_learner.ipynb #928ea32f
+class AddCoords(nn.Module):
+    "Append two channels holding x and y in [-1, 1] (CoordConv), so convolutions can tell where they are."
+    def forward(self, x):
+        b, _, h, w = x.shape
+        ys = torch.linspace(-1, 1, h, device=x.device, dtype=x.dtype).view(1, 1, h, 1).expand(b, 1, h, w)
+        xs = torch.linspace(-1, 1, w, device=x.device, dtype=x.dtype).view(1, 1, 1, w).expand(b, 1, h, w)
+        return torch.cat([x, xs, ys], 1)
+
+# %% ../nbs/03_learner.ipynb #9bacceee
+def _conv(ni, nf, stride=1): return nn.Sequential(nn.Conv2d(ni, nf, 3, stride, 1, bias=False), nn.BatchNorm2d(nf), nn.ReLU())
 
 # %% ../nbs/03_learner.ipynb #964ca6fb
 def pool_cnn(n_out:int,             # width of the output
@@ -77,13 +80,10 @@ class OutputDecoder(nn.Module):
         outs.append(rest)
         return torch.cat(outs, 1)
 
-# %% ../nbs/03_learner.ipynb #dc73da9b
+# %% ../nbs/03_learner.ipynb #86091058
 LOSSES = ('mse', 'mae', 'huber', 'gaussian_nll')
 
-def _plain(t):
-    "A plain tensor: fastai's typed tensors (TensorImage, TensorPoint) refuse arithmetic with each other."
-    return t.as_subclass(Tensor) if isinstance(t, Tensor) else t
-
+# %% ../nbs/03_learner.ipynb #72c9212c
 class RegressionLoss:
     "Loss on standardized targets for a model that outputs original units (see `OutputDecoder`)."
     def __init__(self, spec:TargetSpec, loss:str='mse', delta:float=1., cat_weight:float=1., reduction:str='mean'):
@@ -91,71 +91,56 @@ class RegressionLoss:
         if delta <= 0: raise ValueError(f"delta={delta} must be positive (it is in label units)")
         store_attr()
 
-    def _encode(self, y):
-        s = self.spec
-        if s.kind == 'circular': return s.encode(y)
-        return (y - y.new_tensor(s.mean)) / y.new_tensor(s.std)
+# %% ../nbs/03_learner.ipynb #5bb4c26b
+@patch
+def __call__(self:RegressionLoss, out, y, *rest):
+    "The loss of a batch: model output `out` and labels `y` in original units (and the class, for a multi-task head, in `rest`)."
+    s = self.spec
+    out, y = plain_tensor(out), plain_tensor(y).reshape(len(y), -1)
+    zp, zt = self._head(out).float(), self._encode(y).float()  # standardized in the labels' precision (float64 for timestamps), then float32
+    per = self._per_target(zp, zt, out).mean(1)
+    if rest and s.vocab:
+        per = per + self.cat_weight * F.cross_entropy(out[:, s.n_out - len(s.vocab):], rest[0].long(), reduction='none')
+    return per.mean() if self.reduction == 'mean' else per.sum() if self.reduction == 'sum' else per
 
-    def _head(self, out):
-        "The head's prediction in the loss's space: the raw (sin, cos) of an angle, standardized values otherwise."
-        n = self.spec.n_targets
-        return out[:, n:3*n] if self.spec.kind == 'circular' else self._encode(out[:, :n])
+# %% ../nbs/03_learner.ipynb #f993a31a
+@patch
+def _encode(self:RegressionLoss, y):
+    "Labels in the loss's space: a point on the unit circle for an angle, standardized values otherwise."
+    s = self.spec
+    if s.kind == 'circular': return s.encode(y)
+    return (y - y.new_tensor(s.mean)) / y.new_tensor(s.std)
 
-    def __call__(self, out, y, *rest):
-        s, n = self.spec, self.spec.n_targets
-        out, y = _plain(out), _plain(y).reshape(len(y), -1)
-        zp, zt = self._head(out).float(), self._encode(y).float()  # standardized in the labels' precision (float64 for timestamps), then float32
-        d = zp - zt
-        if self.loss == 'mse': per = d.pow(2)
-        elif self.loss == 'mae': per = d.abs()
-        elif self.loss == 'huber':
-            scale = np.repeat(s.std, 2) if s.kind == 'circular' else s.std
-            if s.kind == 'circular': delta = math.radians(self.delta)
-            else: delta = zp.new_tensor(self.delta / scale)
-            a = d.abs()
-            per = torch.where(a <= delta, 0.5 * a.pow(2), delta * (a - 0.5 * delta))
-        else:
-            var = (out[:, n:2*n] / out.new_tensor(s.std)).pow(2).float()
-            per = F.gaussian_nll_loss(zp, zt, var, reduction='none', full=False)
-        per = per.mean(1)
-        if rest and s.vocab:
-            per = per + self.cat_weight * F.cross_entropy(out[:, s.n_out - len(s.vocab):], rest[0].long(), reduction='none')
-        return per.mean() if self.reduction == 'mean' else per.sum() if self.reduction == 'sum' else per
+# %% ../nbs/03_learner.ipynb #70fdb942
+@patch
+def _head(self:RegressionLoss, out):
+    "The head's prediction in the loss's space: the raw (sin, cos) of an angle, standardized values otherwise."
+    n = self.spec.n_targets
+    return out[:, n:3*n] if self.spec.kind == 'circular' else self._encode(out[:, :n])
 
-# %% ../nbs/03_learner.ipynb #1d5e7f11
-def _mae(m, p, t): return (p[:, m.idx] - t[:, m.idx]).abs().mean().item()
-def _rmse(m, p, t): return (p[:, m.idx] - t[:, m.idx]).pow(2).mean().sqrt().item()
-def _r2(m, p, t):
-    p, t = p[:, m.idx], t[:, m.idx]
-    return (1 - ((t - p)**2).sum() / ((t - t.mean())**2).sum()).item()
-def _circ_mae(m, p, t): return circular_error(p[:, m.idx], t[:, m.idx], m.spec.period).mean().item()
-def _baseline_mae(m, p, t):
-    b = torch.full_like(t[:, m.idx], float(m.spec.baseline[m.idx]))
-    return (circular_error(b, t[:, m.idx], m.spec.period) if m.spec.kind == 'circular' else (b - t[:, m.idx]).abs()).mean().item()
-def _kp_dist(m, p, t):
-    d = (p[:, 2*m.idx:2*m.idx+2] - t[:, 2*m.idx:2*m.idx+2]) * (m.img_size / 2)
-    return d.pow(2).sum(1).sqrt().mean().item()
-def _kp_baseline(m, p, t):
-    b = t.new_tensor(m.spec.baseline[2*m.idx:2*m.idx+2])
-    return ((t[:, 2*m.idx:2*m.idx+2] - b) * (m.img_size / 2)).pow(2).sum(1).sqrt().mean().item()
-_METRICS = dict(mae=_mae, rmse=_rmse, r2=_r2, circ_mae=_circ_mae, baseline_mae=_baseline_mae, kp_dist=_kp_dist, kp_baseline=_kp_baseline)
+# %% ../nbs/03_learner.ipynb #180ef55d
+@patch
+def _per_target(self:RegressionLoss, zp, zt, out):
+    "The loss of each target of each item, between standardized predictions `zp` and labels `zt`."
+    s, n, d = self.spec, self.spec.n_targets, zp - zt
+    if self.loss == 'mse': return d.pow(2)
+    if self.loss == 'mae': return d.abs()
+    if self.loss == 'huber':
+        scale = np.repeat(s.std, 2) if s.kind == 'circular' else s.std
+        if s.kind == 'circular': delta = math.radians(self.delta)
+        else: delta = zp.new_tensor(self.delta / scale)
+        a = d.abs()
+        return torch.where(a <= delta, 0.5 * a.pow(2), delta * (a - 0.5 * delta))
+    var = (out[:, n:2*n] / out.new_tensor(s.std)).pow(2).float()
+    return F.gaussian_nll_loss(zp, zt, var, reduction='none', full=False)
 
-class TargetMetric(Metric):
-    "One metric (`kind`, a key of `_METRICS`) of one target, accumulated over the whole validation set."
-    def __init__(self, kind, idx, name, spec:TargetSpec, img_size=None):
-        self.kind, self.idx, self._name, self.spec, self.img_size = kind, idx, name, spec, img_size
-    def reset(self): self.preds, self.targs = [], []
-    def accumulate(self, learn):
-        y = _plain(learn.yb[0])
-        self.targs.append(to_detach(y.reshape(len(y), -1)).double())   # on the CPU: float64 works on every device
-        self.preds.append(to_detach(_plain(learn.pred)[:, :self.spec.n_targets]).double())
-    @property
-    def value(self):
-        if not self.preds: return None
-        return _METRICS[self.kind](self, torch.cat(self.preds), torch.cat(self.targs))
-    @property
-    def name(self): return self._name
+# %% ../nbs/03_learner.ipynb #eba52fc0
+def plain_tensor(t, # a tensor (fastai's typed ones included), or anything else
+                ):  # a plain `torch.Tensor` view of `t`; anything else as it is
+    "View fastai's typed tensors (TensorImage, TensorPoint) as a plain `Tensor`, which does arithmetic with any other."
+    return t.as_subclass(Tensor) if isinstance(t, Tensor) else t
 
+# %% ../nbs/03_learner.ipynb #468c5ec5
 def target_metrics(spec:TargetSpec, # the targets, from `dls.target_spec`
                        img_size:int|None=None, # model input size, to measure keypoint distances in pixels
                       )->list:
@@ -174,44 +159,61 @@ def target_metrics(spec:TargetSpec, # the targets, from `dls.target_spec`
         ms.append(TargetMetric('baseline_mae', i, f'baseline_mae{sfx(n)}', spec))
     return ms
 
-# %% ../nbs/03_learner.ipynb #94773830
-class PlainInput(nn.Module):
-    "First layer: view fastai's typed batch (TensorImage) as a plain tensor, so no model op pays for type dispatch."
-    def forward(self, x): return x.as_subclass(Tensor) if isinstance(x, Tensor) else x
-
-class RegressionLearner(Learner):
-    "A fastai `Learner` for image regression: predictions, metrics and plots in original units."
+# %% ../nbs/03_learner.ipynb #3d428eda
+class TargetMetric(Metric):
+    "One metric (`kind`, a key of `_METRICS`) of one target, accumulated over the whole validation set."
+    def __init__(self, kind, idx, name, spec:TargetSpec, img_size=None):
+        self.kind, self.idx, self._name, self.spec, self.img_size = kind, idx, name, spec, img_size
+    def reset(self): self.preds, self.targs = [], []
+    def accumulate(self, learn):
+        y = plain_tensor(learn.yb[0])
+        self.targs.append(to_detach(y.reshape(len(y), -1)).double())   # on the CPU: float64 works on every device
+        self.preds.append(to_detach(plain_tensor(learn.pred)[:, :self.spec.n_targets]).double())
     @property
-    def target_spec(self)->TargetSpec: return self.model[-1].spec
+    def value(self):
+        if not self.preds: return None
+        return _METRICS[self.kind](self, torch.cat(self.preds), torch.cat(self.targs))
+    @property
+    def name(self): return self._name
 
-def regression_splitter(model:nn.Module)->L:
-    "Parameter groups body, head of `nn.Sequential(plain, net, decode)`: all of `net` but its last module, then that module."
-    return L(model.net[:-1], model.net[-1]).map(params)
+# %% ../nbs/03_learner.ipynb #fea98fa5
+def _mae(m, p, t): return (p[:, m.idx] - t[:, m.idx]).abs().mean().item()
 
-AUTO_MIN_SIZE = 64  # arch='auto': tiny_cnn below this image side, pool_cnn from it up (measured in bench/bench_realdata.py)
-REGRESSION_HEAD = dict(concat_pool=False, first_bn=False, lin_ftrs=[], ps=0.)  # average pool and one linear layer (see the prose)
+# %% ../nbs/03_learner.ipynb #a9dcb41d
+def _rmse(m, p, t): return (p[:, m.idx] - t[:, m.idx]).pow(2).mean().sqrt().item()
 
-def _auto_arch(dls)->str:
-    "The architecture `arch='auto'` picks, from the side of the (unshuffled) validation images."
-    return 'tiny_cnn' if min(dls.valid.one_batch()[0].shape[-2:]) < AUTO_MIN_SIZE else 'pool_cnn'
+# %% ../nbs/03_learner.ipynb #3d4d81a2
+def _r2(m, p, t):
+    p, t = p[:, m.idx], t[:, m.idx]
+    return (1 - ((t - p)**2).sum() / ((t - t.mean())**2).sum()).item()
 
-def _data_stats(dls)->tuple:
-    "(mean, std) per channel of the loaders' `Normalize`, or (0, 1) when batches are not normalized."
-    for t in dls.train.after_batch.fs:
-        if isinstance(t, Normalize) and getattr(t, 'mean', None) is not None:
-            return t.mean.flatten().tolist(), t.std.flatten().tolist()
-    return [0.], [1.]
+# %% ../nbs/03_learner.ipynb #b65ebb45
+def _circ_mae(m, p, t): return circular_error(p[:, m.idx], t[:, m.idx], m.spec.period).mean().item()
 
-class Renormalize(nn.Module):
-    "Second layer of a pretrained model: batches normalized with the data's statistics -> normalized with the weights' (ImageNet's)."
-    def __init__(self, data_stats, weight_stats):
-        super().__init__()
-        (dm, ds), (wm, ws) = [[torch.tensor(v, dtype=torch.float32).view(1, -1, 1, 1) for v in st] for st in (data_stats, weight_stats)]
-        self.register_buffer('scale', ds / ws)
-        self.register_buffer('shift', (dm - wm) / ws)
-    def forward(self, x): return x * self.scale + self.shift
+# %% ../nbs/03_learner.ipynb #a313f130
+def _baseline_mae(m, p, t):
+    b = torch.full_like(t[:, m.idx], float(m.spec.baseline[m.idx]))
+    return (circular_error(b, t[:, m.idx], m.spec.period) if m.spec.kind == 'circular' else (b - t[:, m.idx]).abs()).mean().item()
 
-# %% ../nbs/03_learner.ipynb #fa7cd656
+# %% ../nbs/03_learner.ipynb #11474c13
+def _kp_dist(m, p, t):
+    k = slice(2*m.idx, 2*m.idx+2)
+    return _pixel_distance(p[:, k], t[:, k], m.img_size)
+
+# %% ../nbs/03_learner.ipynb #632162fe
+def _kp_baseline(m, p, t):
+    k = slice(2*m.idx, 2*m.idx+2)
+    return _pixel_distance(t.new_tensor(m.spec.baseline[k]).expand_as(t[:, k]), t[:, k], m.img_size)
+
+# %% ../nbs/03_learner.ipynb #d5b14544
+def _pixel_distance(a, b, size):
+    "Mean distance in pixels of a `size` image between keypoints `a` and `b` (n, 2) in [-1, 1]."
+    return (keypoints_to_pixels(a, size) - keypoints_to_pixels(b, size)).pow(2).sum(1).sqrt().mean().item()
+
+# %% ../nbs/03_learner.ipynb #90549e4b
+_METRICS = dict(mae=_mae, rmse=_rmse, r2=_r2, circ_mae=_circ_mae, baseline_mae=_baseline_mae, kp_dist=_kp_dist, kp_baseline=_kp_baseline)
+
+# %% ../nbs/03_learner.ipynb #a5ef6096
 @delegates(Learner.__init__, but=['dls', 'model', 'loss_func', 'metrics'])
 def regression_learner(dls:RegressionDataLoaders, # from `RegressionDataLoaders` or `SynthData.dataloaders`
                        arch='auto',         # 'auto', 'tiny_cnn', a timm or torchvision/fastai model name, or a model function
@@ -227,6 +229,31 @@ def regression_learner(dls:RegressionDataLoaders, # from `RegressionDataLoaders`
                        **kwargs             # passed to fastai's `Learner` (opt_func, lr, cbs, wd, ...)
                       )->RegressionLearner:
     "A fastai Learner for image regression, training on standardized targets, reporting original units."
+    spec = _learner_spec(dls, loss)
+    y_range = _resolve_y_range(dls, spec, y_range)
+    if arch == 'auto': arch = _auto_arch(dls)
+    seed_everything(settings()['seed'] if seed is None else seed)
+    net, stats = _regression_net(arch, spec, pretrained, weights, head_kwargs)
+    norm = {'norm': Renormalize(_data_stats(dls), stats)} if stats is not None else {}  # in the model: the DataLoaders stay as they are
+    model = nn.Sequential(OrderedDict(plain=PlainInput(), **norm, net=net, decode=OutputDecoder(spec, y_range)))
+    img_size = dls.one_batch()[0].shape[-1] if spec.kind == 'keypoints' else None
+    kwargs = {'opt_func': partial(OptimWrapper, opt=torch.optim.AdamW, betas=(0.9, 0.99), eps=1e-5), 'splitter': regression_splitter, **kwargs}
+    metrics = target_metrics(spec, img_size) if metrics is None else metrics
+    if spec.vocab: metrics = L(metrics) + [CategoryAccuracy(len(spec.vocab))]
+    learn = RegressionLearner(dls, model, loss_func=RegressionLoss(spec, loss, delta, cat_weight), metrics=metrics, **kwargs)
+    learn.pretrained = stats is not None  # `fit_regression` fine-tunes a pretrained body
+    learn.arch_name = arch if isinstance(arch, str) else getattr(arch, '__name__', type(arch).__name__)
+    return learn
+
+# %% ../nbs/03_learner.ipynb #ce03204d
+class RegressionLearner(Learner):
+    "A fastai `Learner` for image regression: predictions, metrics and plots in original units."
+    @property
+    def target_spec(self)->TargetSpec: return self.model[-1].spec
+
+# %% ../nbs/03_learner.ipynb #996ed021
+def _learner_spec(dls, loss:str)->TargetSpec:
+    "A copy of the data's `TargetSpec` for a model trained with `loss`."
     found = find_target_spec(dls)
     if found is None:
         raise ValueError("dls has no target_spec: build it with RegressionDataLoaders.from_df/from_csv/from_folder, SynthData.dataloaders, or a DataBlock with RegressionTargetBlock")
@@ -237,38 +264,69 @@ def regression_learner(dls:RegressionDataLoaders, # from `RegressionDataLoaders`
     if spec.needs_float64 and torch.device(dls.device or 'cpu').type == 'mps':
         raise ValueError(f"the labels {spec.names} need float64 (mean {spec.mean} against spread {spec.std}), which Apple's MPS device lacks; "
                          "subtract a constant from the label column, or pass device='cpu' to the DataLoaders")
+    return spec
+
+# %% ../nbs/03_learner.ipynb #20a8b673
+def _resolve_y_range(dls, spec:TargetSpec, y_range):
+    "`y_range` as (low, high) or None; 'auto' is the training labels' range plus 10% on each side ([-1.1, 1.1] for keypoints)."
     if y_range is not None and spec.kind == 'circular': raise ValueError("y_range does not apply to circular targets (angles wrap around); use y_range=None")
-    if isinstance(y_range, str):
-        if y_range != 'auto': raise ValueError(f"y_range={y_range!r}: use None, 'auto' or (low, high)")
-        if spec.kind == 'keypoints': y_range = (-1.1, 1.1)
-        else:
-            if not isinstance(dls.train.items, pd.DataFrame) or not set(spec.names) <= set(dls.train.items.columns):
-                raise ValueError(f"y_range='auto' reads the label columns {spec.names} from the training items, which lack them; pass y_range=(low, high)")
-            lab = dls.train.items[spec.names].to_numpy(dtype=float)
-            lo, hi = lab.min(0), lab.max(0)
-            y_range = (lo - 0.1*(hi - lo), hi + 0.1*(hi - lo))
-    if arch == 'auto': arch = _auto_arch(dls)
-    seed_everything(settings()['seed'] if seed is None else seed)
+    if not isinstance(y_range, str): return y_range
+    if y_range != 'auto': raise ValueError(f"y_range={y_range!r}: use None, 'auto' or (low, high)")
+    if spec.kind == 'keypoints': return (-1.1, 1.1)
+    if not isinstance(dls.train.items, pd.DataFrame) or not set(spec.names) <= set(dls.train.items.columns):
+        raise ValueError(f"y_range='auto' reads the label columns {spec.names} from the training items, which lack them; pass y_range=(low, high)")
+    lab = dls.train.items[spec.names].to_numpy(dtype=float)
+    lo, hi = lab.min(0), lab.max(0)
+    return (lo - 0.1*(hi - lo), hi + 0.1*(hi - lo))
+
+# %% ../nbs/03_learner.ipynb #d92c21dc
+AUTO_MIN_SIZE = 64  # arch='auto': tiny_cnn below this image side, pool_cnn from it up (measured in bench/bench_realdata.py)
+
+def _auto_arch(dls)->str:
+    "The architecture `arch='auto'` picks, from the side of the (unshuffled) validation images."
+    return 'tiny_cnn' if min(dls.valid.one_batch()[0].shape[-2:]) < AUTO_MIN_SIZE else 'pool_cnn'
+
+# %% ../nbs/03_learner.ipynb #e7e97370
+REGRESSION_HEAD = dict(concat_pool=False, first_bn=False, lin_ftrs=[], ps=0.)  # average pool and one linear layer (see the prose)
+
+def _regression_net(arch, spec:TargetSpec, pretrained, weights, head_kwargs)->tuple:
+    "(network with `spec.n_head` outputs, the (mean, std) its weights were trained with or None when it starts from scratch)."
     if arch in ('tiny_cnn', tiny_cnn, 'pool_cnn', pool_cnn):
         if pretrained or weights is not None: raise ValueError(f"{getattr(arch, '__name__', arch)} has no pretrained weights; use pretrained=False, or a timm/torchvision arch")
         f = {'tiny_cnn': tiny_cnn, 'pool_cnn': pool_cnn}.get(arch, arch)
-        net, pretrained = f(spec.n_head, coords=spec.kind == 'keypoints'), False
-    else:
-        if pretrained is None: pretrained = isinstance(arch, str) and packaged_weights(arch) is not None
-        net, stats = create_regression_net(arch, spec.n_head, pretrained=pretrained, weights=weights, **{**REGRESSION_HEAD, **(head_kwargs or {})})
-        pretrained = stats is not None
-    norm = {'norm': Renormalize(_data_stats(dls), stats)} if pretrained else {}  # in the model: the DataLoaders stay as they are
-    model = nn.Sequential(OrderedDict(plain=PlainInput(), **norm, net=net, decode=OutputDecoder(spec, y_range)))
-    img_size = dls.one_batch()[0].shape[-1] if spec.kind == 'keypoints' else None
-    kwargs.setdefault('opt_func', partial(OptimWrapper, opt=torch.optim.AdamW, betas=(0.9, 0.99), eps=1e-5))
-    metrics = target_metrics(spec, img_size) if metrics is None else metrics
-    if spec.vocab: metrics = L(metrics) + [CategoryAccuracy(len(spec.vocab))]
-    kwargs.setdefault('splitter', regression_splitter)
-    learn = RegressionLearner(dls, model, loss_func=RegressionLoss(spec, loss, delta, cat_weight), metrics=metrics, **kwargs)
-    learn.pretrained = pretrained  # `fit_regression` fine-tunes a pretrained body
-    learn.arch_name = arch if isinstance(arch, str) else getattr(arch, '__name__', type(arch).__name__)
-    return learn
+        return f(spec.n_head, coords=spec.kind == 'keypoints'), None
+    if pretrained is None: pretrained = isinstance(arch, str) and packaged_weights(arch) is not None
+    return create_regression_net(arch, spec.n_head, pretrained=pretrained, weights=weights, **{**REGRESSION_HEAD, **(head_kwargs or {})})
 
+# %% ../nbs/03_learner.ipynb #560c4560
+class PlainInput(nn.Module):
+    "First layer: view fastai's typed batch (TensorImage) as a plain tensor, so no model op pays for type dispatch."
+    def forward(self, x): return plain_tensor(x)
+
+# %% ../nbs/03_learner.ipynb #bc99140f
+class Renormalize(nn.Module):
+    "Second layer of a pretrained model: batches normalized with the data's statistics -> normalized with the weights' (ImageNet's)."
+    def __init__(self, data_stats, weight_stats):
+        super().__init__()
+        (dm, ds), (wm, ws) = [[torch.tensor(v, dtype=torch.float32).view(1, -1, 1, 1) for v in st] for st in (data_stats, weight_stats)]
+        self.register_buffer('scale', ds / ws)
+        self.register_buffer('shift', (dm - wm) / ws)
+    def forward(self, x): return x * self.scale + self.shift
+
+# %% ../nbs/03_learner.ipynb #f9f62e0d
+def _data_stats(dls)->tuple:
+    "(mean, std) per channel of the loaders' `Normalize`, or (0, 1) when batches are not normalized."
+    for t in dls.train.after_batch.fs:
+        if isinstance(t, Normalize) and getattr(t, 'mean', None) is not None:
+            return t.mean.flatten().tolist(), t.std.flatten().tolist()
+    return [0.], [1.]
+
+# %% ../nbs/03_learner.ipynb #7934dcd8
+def regression_splitter(model:nn.Module)->L:
+    "Parameter groups body, head of `nn.Sequential(plain, net, decode)`: all of `net` but its last module, then that module."
+    return L(model.net[:-1], model.net[-1]).map(params)
+
+# %% ../nbs/03_learner.ipynb #36097d4f
 class CategoryAccuracy(Metric):
     "Accuracy of the class part (the last `k` logits) of a multi-task model."
     def __init__(self, k): self.k = k
@@ -282,9 +340,10 @@ class CategoryAccuracy(Metric):
     @property
     def name(self): return 'accuracy'
 
-# %% ../nbs/03_learner.ipynb #03d513c1
+# %% ../nbs/03_learner.ipynb #6909f0a1
 FINE_TUNE_LR, SCRATCH_LR = 1e-2, 1e-2  # one-cycle peak from pretrained weights and from scratch (measured: see the prose)
 
+# %% ../nbs/03_learner.ipynb #03d05ebd
 @patch
 def fit_regression(self:RegressionLearner,
                    epochs:int,            # epochs over all layers
@@ -296,13 +355,7 @@ def fit_regression(self:RegressionLearner,
     if pre and freeze_epochs: return self.fine_tune(epochs, ifnone(lr, FINE_TUNE_LR), freeze_epochs=freeze_epochs, **kwargs)
     return self.fit_one_cycle(epochs, ifnone(lr, FINE_TUNE_LR if pre else SCRATCH_LR), **kwargs)
 
-# %% ../nbs/03_learner.ipynb #2d4d0dbb
-def _item_sizes(dl):
-    "(width, height) of each item's original image, for mapping keypoints back."
-    items = dl.items
-    if isinstance(items, pd.DataFrame) and '_w' in items: return items[['_w', '_h']].to_numpy(dtype=float)
-    return np.asarray([dl.dataset[i][0].size for i in range(len(dl.dataset))], dtype=float)  # the decoded PILImage
-
+# %% ../nbs/03_learner.ipynb #0c9cc68c
 def get_regression_preds(learn:RegressionLearner, # a learner from `regression_learner`
                          ds_idx:int=1,            # 0 train, 1 validation (ignored when `dl` is given)
                          dl=None,                 # any DataLoader of the learner, e.g. `learn.dls.test_dl(files)`
@@ -311,27 +364,47 @@ def get_regression_preds(learn:RegressionLearner, # a learner from `regression_l
     spec = learn.target_spec
     if dl is None: dl = learn.dls[ds_idx].new(shuffle=False, drop_last=False)
     with learn.no_bar(): preds, targs = learn.get_preds(dl=dl)   # a table, not a progress bar, is the output
-    preds, targs = _plain(preds), (tuple(map(_plain, targs)) if isinstance(targs, (tuple, list)) else _plain(targs))
-    items = dl.items
-    df = pd.DataFrame({'_row': items['_row'].to_numpy() if isinstance(items, pd.DataFrame) and '_row' in items else np.arange(len(preds))})
+    preds = plain_tensor(preds)
+    ys = tuple(map(plain_tensor, targs)) if isinstance(targs, (tuple, list)) else (plain_tensor(targs),)
+    df = _item_frame(dl.items, len(preds))
+    _add_target_columns(df, spec, preds, ys[0], dl)
+    if spec.vocab: _add_class_columns(df, spec, preds, ys[1] if len(ys) > 1 else None)
+    return df
+
+# %% ../nbs/03_learner.ipynb #e4d2b878
+def _item_frame(items, n:int)->pd.DataFrame:
+    "A table of `n` items: their row in the user's DataFrame (`_row`), and a name when the items are files or arrays."
+    df = pd.DataFrame({'_row': items['_row'].to_numpy() if isinstance(items, pd.DataFrame) and '_row' in items else np.arange(n)})
     if not isinstance(items, pd.DataFrame): df['item'] = [f'<array {i}>' if isinstance(o, np.ndarray) else str(o) for i, o in enumerate(items)]
-    ys = targs if isinstance(targs, (tuple, list)) else (targs,)
-    y = None if ys[0] is None else ys[0].reshape(len(preds), -1).numpy().astype(float)
+    return df
+
+# %% ../nbs/03_learner.ipynb #169fc56f
+def _add_target_columns(df, spec:TargetSpec, preds, y, dl):
+    "Add each target's true value (when known), `pred_` and `std_` columns to `df`, in original units (keypoints in original pixels)."
+    y = None if y is None else y.reshape(len(preds), -1).numpy().astype(float)
     p = preds[:, :spec.n_targets].numpy().astype(float)
     if spec.kind == 'keypoints':
-        wh = np.tile(_item_sizes(dl), spec.n_targets // 2)
-        p = (p + 1) / 2 * wh
-        if y is not None: y = (y + 1) / 2 * wh
+        p = keypoints_to_pixels(p, item_sizes(dl))
+        if y is not None: y = keypoints_to_pixels(y, item_sizes(dl))
     for i, n in enumerate(spec.names):
         if y is not None: df[n] = y[:, i]
         df[f'pred_{n}'] = p[:, i]
         if spec.gaussian: df[f'std_{n}'] = preds[:, spec.n_targets + i].numpy()
-    if spec.vocab:
-        probs = torch.softmax(preds[:, -len(spec.vocab):], 1)
-        if len(ys) > 1 and ys[1] is not None: df['class'] = [spec.vocab[int(c)] for c in ys[1]]
-        df['pred_class'] = [spec.vocab[int(c)] for c in probs.argmax(1)]
-        df['prob_class'] = probs.max(1).values.numpy()
-    return df
+
+# %% ../nbs/03_learner.ipynb #7931bcdc
+def _add_class_columns(df, spec:TargetSpec, preds, classes):
+    "Add the true class (when known), the predicted class and its probability to `df`."
+    probs = torch.softmax(preds[:, -len(spec.vocab):], 1)
+    if classes is not None: df['class'] = [spec.vocab[int(c)] for c in classes]
+    df['pred_class'] = [spec.vocab[int(c)] for c in probs.argmax(1)]
+    df['prob_class'] = probs.max(1).values.numpy()
+
+# %% ../nbs/03_learner.ipynb #12851022
+def item_sizes(dl):
+    "(width, height) of each item's original image, for mapping keypoints back."
+    items = dl.items
+    if isinstance(items, pd.DataFrame) and '_w' in items: return items[['_w', '_h']].to_numpy(dtype=float)
+    return np.asarray([dl.dataset[i][0].size for i in range(len(dl.dataset))], dtype=float)  # the decoded PILImage
 
 # %% ../nbs/03_learner.ipynb #1cc26a3c
 @patch
@@ -340,33 +413,34 @@ def predict(self:RegressionLearner, item, **kwargs)->tuple:
     dl = self.dls.test_dl([item])
     row = get_regression_preds(self, dl=dl).iloc[0]
     named = {k.removeprefix('pred_'): (v.item() if hasattr(v, 'item') else v) for k, v in row.items() if k not in ('_row', 'item')}
-    with self.no_bar(): raw = _plain(self.get_preds(dl=dl)[0])[0]
+    with self.no_bar(): raw = plain_tensor(self.get_preds(dl=dl)[0])[0]
     return named, torch.tensor([v for v in named.values() if isinstance(v, (int, float))]), raw
 
-# %% ../nbs/03_learner.ipynb #6afa853d
+# %% ../nbs/03_learner.ipynb #303a235c
 @patch
 def show_results(self:RegressionLearner, ds_idx:int=1, dl=None, max_n:int=9, nrows=None, ncols=None, figsize=None, **kwargs):
     "Validation images with y and ŷ in original units; keypoints drawn for both."
     spec = self.target_spec
     dl = ifnone(dl, self.dls[ds_idx].new(shuffle=False))
     b = dl.one_batch()
-    device = next(self.model.parameters()).device
-    with eval_mode(self.model), torch.no_grad(): preds = _plain(self.model(b[0].to(device))).cpu()
+    preds = batch_outputs(self.model, b[0])
     samples = dl.decode_batch(b, max_n=max_n)
     n = len(samples)
     axs = get_grid(n, nrows=nrows, ncols=ncols, figsize=figsize or (2.3*min(n, 3), 2.5*((n+2)//3)), return_fig=False)
-    y_all = _plain(b[1]).reshape(len(b[1]), -1).cpu()
-    p_all = preds[:, :spec.n_targets]
+    y_all, p_all = plain_tensor(b[1]).reshape(len(b[1]), -1).cpu(), preds[:, :spec.n_targets]
     err = (circular_error(p_all, y_all, spec.period) if spec.kind == 'circular' else (p_all - y_all).abs()).mean(1)
     for i, (s, ax) in enumerate(zip(samples, axs)):
         s[0].show(ctx=ax)
-        if spec.kind == 'keypoints':
-            size = b[0].shape[-1]
-            TensorPoint(((y_all[i] + 1) / 2 * size).view(-1, 2)).show(ctx=ax, c='lime', marker='x', s=30)
-            TensorPoint(((p_all[i] + 1) / 2 * size).view(-1, 2)).show(ctx=ax, c='red', marker='+', s=40)
-            title = f"dist {(((p_all[i]-y_all[i]).view(-1, 2) * size/2).pow(2).sum(1).sqrt().mean()):.3g} px"
-        else:
-            title = spec.format(y_all[i], 'y: ') + '\n' + spec.format(p_all[i], 'ŷ: ')
+        if spec.kind == 'keypoints': title = _show_keypoints(ax, y_all[i], p_all[i], b[0].shape[-1])
+        else: title = spec.format(y_all[i], 'y: ') + '\n' + spec.format(p_all[i], 'ŷ: ')
         if spec.vocab: title += f"\n{s[-1]} / {spec.vocab[int(preds[i, -len(spec.vocab):].argmax())]}"
         ax.set_title(title, fontsize=8, color='green' if err[i] <= err.mean() else 'red')
     return axs
+
+# %% ../nbs/03_learner.ipynb #3979aebe
+def _show_keypoints(ax, y, p, size:int)->str:
+    "Draw true (green x) and predicted (red +) keypoints in [-1, 1] on an image of side `size`; a title with their mean distance."
+    y, p = keypoints_to_pixels(y, size).view(-1, 2), keypoints_to_pixels(p, size).view(-1, 2)
+    TensorPoint(y).show(ctx=ax, c='lime', marker='x', s=30)
+    TensorPoint(p).show(ctx=ax, c='red', marker='+', s=40)
+    return f"dist {(p - y).pow(2).sum(1).sqrt().mean():.3g} px"

@@ -4,29 +4,38 @@
 
 # %% auto #0
 __all__ = ['REPORT_DEFAULTS', 'SMOKE', 'PHOTO_SIZE', 'PHOTO_EPOCHS', 'SYNTH_SIZE', 'SYNTH_EPOCHS', 'MAX_IMG_SIZE',
-           'REPORT_MARKER', 'report_template', 'template_notebook', 'read_label_csv', 'check_params', 'check_dataset',
-           'load_report_data', 'describe_data', 'label_scan', 'chance_flags', 'summary_findings', 'check_out',
-           'out_lock', 'building', 'to_json', 'to_html', 'run_report', 'expand_grid', 'index_html', 'run_grid',
-           'parse_cli_params', 'visreg_report']
+           'REPORT_MARKER', 'OFFLINE_HTML_TEMPLATE', 'report_template', 'template_notebook', 'read_label_csv',
+           'check_params', 'check_dataset', 'load_report_data', 'describe_data', 'label_scan', 'chance_flags',
+           'summary_findings', 'check_out', 'out_lock', 'building', 'run_report', 'to_json', 'to_html', 'expand_grid',
+           'index_html', 'run_grid', 'parse_cli_params', 'visreg_report']
 
 # %% ../nbs/06_report.ipynb #2a98e74d
-import json, math, os, sys, time, shutil, html, itertools, contextlib, warnings
+import json, math, os, sys, time, shutil, html, itertools, contextlib, warnings, site, sysconfig, difflib, logging
+import multiprocessing as mp
 # fastai's layers call torch.jit.script at import, and torch >= 2.10 warns about it; a notice for library authors, not for
 # someone reading the one-line error of the command line
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor
-import pandas as pd, yaml
+import numpy as np, pandas as pd, yaml, timm
+from scipy import stats
+from jinja2 import DictLoader
 from typing import Annotated
 from fastcore.script import call_parse
 import visreg_nb
 from .data.synth import make_synthetic, digits_regression, TASKS
-import numpy as np
-from .core import _is_int
-from .data.block import RegressionDataLoaders, TargetSpec, TARGET_KINDS, MAX_LABEL, _bool_col, _check_repeats, _image_keys
+from .core import is_int
+from .targets import TargetSpec, TARGET_KINDS, MAX_LABEL
+from .data.block import RegressionDataLoaders, bool_flags, check_repeated_images, image_keys
 from .data.validate import validate_items
 from .learner import LOSSES, SCRATCH_LR, AUTO_MIN_SIZE
-from .interpret.attribution import METHODS
+from .backbones import is_timm_arch, torchvision_arch
+from .explain.attribution import METHODS
+from .interpret.labels import label_issues
+try: import fcntl
+except ImportError: fcntl = None   # Windows: an exclusive create stands in for the lock
+# nbformat, nbconvert and papermill are imported in the functions that render or run a report: at the top they would add
+# 2.5 s to the 10 s of `import visreg_nb.report` (and of `from visreg_nb.all import *`), measured with `python -X importtime`
 
 # %% ../nbs/06_report.ipynb #273fd9e6
 REPORT_DEFAULTS = dict(dataset='digits', fn_col='fname', label_col='label', target_kind='scalar', arch='auto', pretrained=None, loss='mse',
@@ -37,9 +46,9 @@ PHOTO_SIZE, PHOTO_EPOCHS = 64, 30            # photos from a CSV: image side and
 SYNTH_SIZE, SYNTH_EPOCHS = 32, 8             # digits and synthetic tasks: their native size; `make report`'s 8 epochs
 MAX_IMG_SIZE = 1024                          # larger squares do not fit a laptop's memory at any useful batch size
 
+# %% ../nbs/06_report.ipynb #faeaceec
 def report_template()->Path:
     "The report notebook: `nbs/reports/regression_report.ipynb` of the repository (an editable install), else the copy a wheel installs in `<prefix>/share/visreg_nb`."
-    import site, sysconfig
     repo = Path(visreg_nb.__file__).resolve().parent.parent/'nbs'/'reports'
     places = [repo] + [Path(b)/'share'/'visreg_nb' for b in dict.fromkeys([sysconfig.get_path('data'), sys.prefix, site.getuserbase()])]
     for d in places:
@@ -49,7 +58,7 @@ def report_template()->Path:
 # %% ../nbs/06_report.ipynb #03cc6d6d
 def template_notebook(path=None): # default: `report_template()`
     "The report template as a notebook node, with exactly one cell tagged `parameters`."
-    import nbformat
+    import nbformat   # here, not in the import cell: see there
     nb = nbformat.read(str(path or report_template()), as_version=4)
     tagged = [c for c in nb.cells if 'parameters' in c.metadata.get('tags', [])]
     if len(tagged) != 1: raise ValueError(f"the report template must have exactly one parameters cell, found {len(tagged)}")
@@ -67,35 +76,64 @@ def read_label_csv(csv)->pd.DataFrame:
     return df
 
 # %% ../nbs/06_report.ipynb #1b74bcd6
+def check_params(params:dict, # parameters for the report; missing ones take `REPORT_DEFAULTS`
+                )->dict:      # all parameters, a CSV path made absolute
+    "Validate report parameters before anything trains; raise `ValueError`/`FileNotFoundError` naming the parameter and the fix."
+    return _check_params(params)[0]
+
+# %% ../nbs/06_report.ipynb #83f76378
+def _check_params(params:dict, df=None)->tuple:
+    "`check_params`, and a CSV data set's rows (`df`, else read once here; None for digits and the synthetic tasks) for the steps that follow."
+    unknown = sorted(set(params) - set(REPORT_DEFAULTS))
+    if unknown: raise ValueError(f"unknown parameter(s) {unknown}; the report takes {sorted(REPORT_DEFAULTS)}")
+    p = {**REPORT_DEFAULTS, **params}
+    _check_types(p)
+    photos = not _is_builtin(p['dataset'])
+    if photos: p['dataset'], df = _check_csv(p, df)
+    if p['smoke']: p.update({k: v for k, v in SMOKE.items() if params.get(k) is None})  # a value given stays; None takes the smoke value
+    if p['img_size'] is None: p['img_size'] = PHOTO_SIZE if photos else SYNTH_SIZE
+    if p['epochs'] is None: p['epochs'] = PHOTO_EPOCHS if photos else SYNTH_EPOCHS
+    _check_values(p)
+    _check_arch(p['arch'])
+    if p['learner_path'] is not None: p['learner_path'] = _check_learner(p['learner_path'], p['trust_learner'])
+    return p, (df if photos else None)
+
+# %% ../nbs/06_report.ipynb #9baef4a3
 def _bad(name, value, fix): raise ValueError(f"parameter {name}={value!r}: {fix}")
 
+# %% ../nbs/06_report.ipynb #bc1fc0c4
+def _is_builtin(dataset:str)->bool:
+    "Digits or a synthetic task: images the kit makes, not a CSV to read."
+    return dataset == 'digits' or dataset in TASKS
+
+# %% ../nbs/06_report.ipynb #f45798f5
 def _check_types(p:dict):
-    "Each parameter of the type the template needs (YAML gives numbers, lists and null where text was meant)."
+    "Each parameter of the type the template needs (YAML gives numbers, lists and null where text was meant); `label_col` and `methods` as lists where lists are meant."
     for k in ('dataset', 'fn_col', 'target_kind', 'arch', 'loss'):
         if not isinstance(p[k], str): _bad(k, p[k], f"use a text value, e.g. {k}={REPORT_DEFAULTS[k]!r}")
     for k in ('out_dir', 'learner_path'):
         if p[k] is not None and not isinstance(p[k], (str, os.PathLike)): _bad(k, p[k], "use a path, or null")
     for k in ('smoke', 'trust_learner'):
         if not isinstance(p[k], bool): _bad(k, p[k], "use true or false")
-    lc = p['label_col']
-    if _is_int(lc): lc = str(lc)                      # `-p label_col 5`: YAML reads the column name "5" as a number
-    if isinstance(lc, list): lc = [str(c) if _is_int(c) else c for c in lc]
-    if not (isinstance(lc, str) or (isinstance(lc, list) and lc and all(isinstance(c, str) for c in lc))):
-        _bad('label_col', p['label_col'], "use a column name, or a list of column names, e.g. [x0, y0]")
-    p['label_col'] = lc
+    p['label_col'] = _label_col(p['label_col'])
     if isinstance(p['methods'], str): p['methods'] = [p['methods']]
     if not isinstance(p['methods'], list) or not p['methods']: _bad('methods', p['methods'], f"use a list of {list(METHODS)}, e.g. [gradcam]")
 
-def _check_arch(arch:str):
-    "Refuse a model name that `regression_learner` would not find, with the closest names."
-    from visreg_nb.backbones import is_timm_arch, _tv_arch
-    own = ['auto', 'tiny_cnn', 'pool_cnn']
-    if arch in own or _tv_arch(arch) is not None or is_timm_arch(arch): return
-    import difflib, timm
-    close = difflib.get_close_matches(arch, own + timm.list_models() + ['resnet18', 'resnet34', 'resnet50'], n=3)
-    _bad('arch', arch, "not a model name; use 'auto', 'tiny_cnn', 'pool_cnn', a timm model name (timm.list_models()) or a torchvision name"
-         + (f" (closest: {', '.join(close)})" if close else ''))
+# %% ../nbs/06_report.ipynb #49b0473b
+def _label_col(label_col):
+    "A label column name, or a non-empty list of them; a number is a column's name (`-p label_col 5`: YAML reads the name '5' as a number)."
+    lc = str(label_col) if is_int(label_col) else label_col
+    if isinstance(lc, list): lc = [str(c) if is_int(c) else c for c in lc]
+    if not (isinstance(lc, str) or (isinstance(lc, list) and lc and all(isinstance(c, str) for c in lc))):
+        _bad('label_col', label_col, "use a column name, or a list of column names, e.g. [x0, y0]")
+    return lc
 
+# %% ../nbs/06_report.ipynb #055037c7
+def _label_list(label_col)->list:
+    "`label_col` as a list of column names."
+    return [label_col] if isinstance(label_col, str) else label_col
+
+# %% ../nbs/06_report.ipynb #fb16da67
 def _check_csv(p:dict, df=None)->tuple:
     "The absolute path of the CSV data set and its rows (`df`, else read with `read_label_csv`), after checking its columns, labels and first images."
     ds = p['dataset']
@@ -105,30 +143,30 @@ def _check_csv(p:dict, df=None)->tuple:
     if not csv.is_file(): raise FileNotFoundError(f"parameter dataset={ds!r}: no CSV file at {csv}; give an existing CSV path (image paths in it relative to its folder)")
     df = read_label_csv(csv) if df is None else df
     if p['fn_col'] not in df.columns: _bad('fn_col', p['fn_col'], f"not a column of {csv.name}; the columns are {list(df.columns)}")
-    labels = [p['label_col']] if isinstance(p['label_col'], str) else p['label_col']
-    for c in labels:
-        if c not in df.columns: _bad('label_col', c, f"not a column of {csv.name}; the columns are {list(df.columns)}")
-        vals = pd.to_numeric(df[c], errors='coerce')
-        bad = vals.isna() & df[c].notna()
-        if bad.any(): _bad('label_col', c, f"column is not numeric (row {int(bad.idxmax())} holds {df[c][bad.idxmax()]!r}); choose a numeric label column")
-        big = np.isfinite(vals) & (vals.abs() > MAX_LABEL)   # NaN and inf get their own message from check_dataset
-        if big.any(): _bad('label_col', c, f"row {int(big.idxmax())} holds {vals[big.idxmax()]:.3g}, beyond the {MAX_LABEL:.0e} whose squares stay finite; rescale the column")
-    for f in df[p['fn_col']].astype(str).head(50):
-        if (csv.parent/f).is_dir(): _bad('fn_col', p['fn_col'], f"{f!r} is a folder in {csv.parent}, not an image file; list image files in {p['fn_col']!r}")
-        if not (csv.parent/f).is_file(): _bad('fn_col', p['fn_col'], f"image {f!r} is not in {csv.parent}; image paths must be relative to the CSV's folder")
+    for c in _label_list(p['label_col']): _check_label_column(df, c, csv.name)
+    _check_first_images(df[p['fn_col']], p['fn_col'], csv.parent)
     return str(csv), df
 
-def _check_params(params:dict, df=None)->tuple:
-    "`check_params`, and a CSV data set's rows (`df`, else read once here; None for digits and the synthetic tasks) for the steps that follow."
-    unknown = sorted(set(params) - set(REPORT_DEFAULTS))
-    if unknown: raise ValueError(f"unknown parameter(s) {unknown}; the report takes {sorted(REPORT_DEFAULTS)}")
-    p = {**REPORT_DEFAULTS, **params}
-    _check_types(p)
-    photos = p['dataset'] != 'digits' and p['dataset'] not in TASKS
-    if photos: p['dataset'], df = _check_csv(p, df)
-    if p['smoke']: p.update({k: v for k, v in SMOKE.items() if params.get(k) is None})  # a value given stays; None takes the smoke value
-    if p['img_size'] is None: p['img_size'] = PHOTO_SIZE if photos else SYNTH_SIZE
-    if p['epochs'] is None: p['epochs'] = PHOTO_EPOCHS if photos else SYNTH_EPOCHS
+# %% ../nbs/06_report.ipynb #97540cc6
+def _check_label_column(df:pd.DataFrame, c:str, csv_name:str):
+    "Refuse a label column `c` that the CSV lacks, that holds text, or whose values are too large to square."
+    if c not in df.columns: _bad('label_col', c, f"not a column of {csv_name}; the columns are {list(df.columns)}")
+    vals = pd.to_numeric(df[c], errors='coerce')
+    bad = vals.isna() & df[c].notna()
+    if bad.any(): _bad('label_col', c, f"column is not numeric (row {int(bad.idxmax())} holds {df[c][bad.idxmax()]!r}); choose a numeric label column")
+    big = np.isfinite(vals) & (vals.abs() > MAX_LABEL)   # NaN and inf get their own message from check_dataset
+    if big.any(): _bad('label_col', c, f"row {int(big.idxmax())} holds {vals[big.idxmax()]:.3g}, beyond the {MAX_LABEL:.0e} whose squares stay finite; rescale the column")
+
+# %% ../nbs/06_report.ipynb #f9db19cd
+def _check_first_images(fnames:pd.Series, fn_col:str, folder:Path, n:int=50):
+    "Refuse an image column whose first `n` names are folders or missing files (`check_dataset` later reads every row)."
+    for f in fnames.astype(str).head(n):
+        if (folder/f).is_dir(): _bad('fn_col', fn_col, f"{f!r} is a folder in {folder}, not an image file; list image files in {fn_col!r}")
+        if not (folder/f).is_file(): _bad('fn_col', fn_col, f"image {f!r} is not in {folder}; image paths must be relative to the CSV's folder")
+
+# %% ../nbs/06_report.ipynb #c25d105a
+def _check_values(p:dict):
+    "Each value in its range: a known kind, loss and methods, whole numbers in bounds, a learning rate in (0, 1) (text such as '1e-3' read as a number)."
     if p['pretrained'] not in (None, True, False): _bad('pretrained', p['pretrained'], "use true, false or null (pretrained when the weights ship with the kit)")
     if isinstance(p['lr'], str):  # YAML reads 1e-3 as a string
         try: p['lr'] = float(p['lr'])
@@ -137,49 +175,64 @@ def _check_params(params:dict, df=None)->tuple:
     if p['target_kind'] not in TARGET_KINDS: _bad('target_kind', p['target_kind'], f"use one of {TARGET_KINDS}")
     if p['loss'] not in LOSSES: _bad('loss', p['loss'], f"use one of {LOSSES}")
     for k, lo, hi in (('epochs', 0, None), ('img_size', 8, MAX_IMG_SIZE), ('seed', 0, None)):
-        if not _is_int(p[k]) or p[k] < lo or (hi and p[k] > hi): _bad(k, p[k], f"use a whole number >= {lo}" + (f" and <= {hi}" if hi else ''))
-    if p['max_items'] is not None and (not _is_int(p['max_items']) or p['max_items'] < 20): _bad('max_items', p['max_items'], "use None (all) or a whole number >= 20")
+        if not is_int(p[k]) or p[k] < lo or (hi and p[k] > hi): _bad(k, p[k], f"use a whole number >= {lo}" + (f" and <= {hi}" if hi else ''))
+    if p['max_items'] is not None and (not is_int(p['max_items']) or p['max_items'] < 20): _bad('max_items', p['max_items'], "use None (all) or a whole number >= 20")
     for m in p['methods']:
         if m not in METHODS: _bad('methods', m, f"use a list of {METHODS}")
-    _check_arch(p['arch'])
-    if p['learner_path'] is not None:
-        f = Path(p['learner_path']).expanduser()
-        if not f.is_file(): raise FileNotFoundError(f"parameter learner_path={p['learner_path']!r}: no such file; export a learner with learn.export() or leave learner_path=None to train")
-        if not p['trust_learner']:
-            _bad('learner_path', p['learner_path'], "an exported learner is a pickle, and loading one runs any code it holds; "
-                 "pass -p trust_learner true (trust_learner=True) only for a file you made or got from someone you trust")
-        p['learner_path'] = str(f.resolve())
-    return p, (df if photos else None)
 
-def check_params(params:dict, # parameters for the report; missing ones take `REPORT_DEFAULTS`
-                )->dict:      # all parameters, a CSV path made absolute
-    "Validate report parameters before anything trains; raise `ValueError`/`FileNotFoundError` naming the parameter and the fix."
-    return _check_params(params)[0]
+# %% ../nbs/06_report.ipynb #1f954284
+_OWN_ARCHS = ('auto', 'tiny_cnn', 'pool_cnn')   # the kit's own CNNs, trained from scratch
+
+# %% ../nbs/06_report.ipynb #8c32dc12
+def _check_arch(arch:str):
+    "Refuse a model name that `regression_learner` would not find, with the closest names."
+    if arch in _OWN_ARCHS or torchvision_arch(arch) is not None or is_timm_arch(arch): return
+    close = difflib.get_close_matches(arch, list(_OWN_ARCHS) + timm.list_models() + ['resnet18', 'resnet34', 'resnet50'], n=3)
+    _bad('arch', arch, "not a model name; use 'auto', 'tiny_cnn', 'pool_cnn', a timm model name (timm.list_models()) or a torchvision name"
+         + (f" (closest: {', '.join(close)})" if close else ''))
+
+# %% ../nbs/06_report.ipynb #4aa40504
+def _check_learner(path, trust:bool)->str:
+    "The absolute path of an exported learner to load; refused when missing, or when `trust` is not given (loading a pickle runs its code)."
+    f = Path(path).expanduser()
+    if not f.is_file(): raise FileNotFoundError(f"parameter learner_path={path!r}: no such file; export a learner with learn.export() or leave learner_path=None to train")
+    if not trust:
+        _bad('learner_path', path, "an exported learner is a pickle, and loading one runs any code it holds; "
+             "pass -p trust_learner true (trust_learner=True) only for a file you made or got from someone you trust")
+    return str(f.resolve())
 
 # %% ../nbs/06_report.ipynb #1371d99c
-_CLI_FIXES = [("fix these rows, or pass on_bad='skip' to drop them; the skipped rows are returned", "fix these rows in the CSV, or remove them"),
-              (", or pass allow_outside=True", ""),
-              ("pass valid_col=None to split at random", "remove the is_valid column to split at random")]
-
 def check_dataset(p:dict,                  # parameters from `check_params`
                   df:pd.DataFrame|None=None, # the CSV's rows when already read with `read_label_csv` (None: read them)
                  ):
     "Check every row of a CSV data set (images, labels, split) before the report runs; raise one error in the report's terms."
-    if p['dataset'] == 'digits' or p['dataset'] in TASKS: return
+    if _is_builtin(p['dataset']): return
     csv = Path(p['dataset'])
     df = read_label_csv(csv) if df is None else df
+    try: _check_rows(df, csv.parent, p)
+    except ValueError as e: raise ValueError(f"dataset {csv}: {_in_report_terms(str(e))}") from None
+
+# %% ../nbs/06_report.ipynb #8afdd51e
+def _check_rows(df:pd.DataFrame, folder:Path, p:dict):
+    "What `RegressionDataLoaders.from_df` would refuse: bad rows (`validate_items`), an image on both sides of the split, constant labels."
     valid = 'is_valid' if 'is_valid' in df.columns else None
-    labels = [p['label_col']] if isinstance(p['label_col'], str) else p['label_col']
-    try:
-        good, _ = validate_items(df, path=csv.parent, fn_col=p['fn_col'], label_col=labels, target_kind=p['target_kind'], valid_col=valid)
-        items = good.assign(_row=good.index)
-        is_valid = _bool_col(items[valid]) if valid else np.zeros(len(items), bool)
-        _check_repeats(items, _image_keys(items, p['fn_col']), is_valid, labels, valid)
-        if p['target_kind'] == 'scalar': TargetSpec.from_labels(labels, items.loc[~is_valid, labels].to_numpy(float))  # constant labels
-    except ValueError as e:
-        msg = str(e)
-        for api, cli in _CLI_FIXES: msg = msg.replace(api, cli)
-        raise ValueError(f"dataset {csv}: {msg}") from None
+    labels = _label_list(p['label_col'])
+    good, _ = validate_items(df, path=folder, fn_col=p['fn_col'], label_col=labels, target_kind=p['target_kind'], valid_col=valid)
+    items = good.assign(_row=good.index)
+    is_valid = bool_flags(items[valid]) if valid else np.zeros(len(items), bool)
+    check_repeated_images(items, image_keys(items, p['fn_col']), is_valid, labels, valid, stacklevel=3)
+    if p['target_kind'] == 'scalar': TargetSpec.from_labels(labels, items.loc[~is_valid, labels].to_numpy(float))  # constant labels
+
+# %% ../nbs/06_report.ipynb #a6dc6561
+def _in_report_terms(msg:str)->str:
+    "An error of `validate_items` with its fixes in the report's terms: the CSV, not the function's arguments."
+    for api, cli in _CLI_FIXES: msg = msg.replace(api, cli)
+    return msg
+
+# %% ../nbs/06_report.ipynb #807c63d4
+_CLI_FIXES = [("fix these rows, or pass on_bad='skip' to drop them; the skipped rows are returned", "fix these rows in the CSV, or remove them"),
+              (", or pass allow_outside=True", ""),
+              ("pass valid_col=None to split at random", "remove the is_valid column to split at random")]
 
 # %% ../nbs/06_report.ipynb #bb3326cf
 def load_report_data(p:dict,                  # report parameters, checked here
@@ -188,7 +241,7 @@ def load_report_data(p:dict,                  # report parameters, checked here
     "Data, DataLoaders and `label_issues` arguments for checked report parameters `p`."
     p, df = _check_params(p, df)
     ds, n, size, seed = p['dataset'], p['max_items'], p['img_size'], p['seed']
-    if ds == 'digits' or ds in TASKS:
+    if _is_builtin(ds):
         data = digits_regression(n=n, size=size, seed=seed) if ds == 'digits' else make_synthetic(ds, n=n or 1000, size=size, seed=seed)
         return data, data.dataloaders(bs=64, seed=seed, img_size=size), data, dict(img_size=size)
     csv = Path(ds)
@@ -198,11 +251,9 @@ def load_report_data(p:dict,                  # report parameters, checked here
     return df, RegressionDataLoaders.from_df(df, bs=64, seed=seed, **kw, **valid), df, kw
 
 # %% ../nbs/06_report.ipynb #e4afbea3
-_TASK_WORDS = dict(count='discs among squares, labelled with the number of discs', size='a disc among squares, labelled with its radius',
-                   angle='a bar, labelled with its angle', position='markers, labelled with their positions',
-                   brightness='a disc among squares and rings, labelled with its mean grey level')
-
-def describe_data(p:dict, data)->str:
+def describe_data(p:dict, # checked report parameters
+                  data,   # the first value of `load_report_data`
+                 )->str:
     "One phrase on what the images are, for the report's first line."
     ds = p['dataset']
     if ds == 'digits':
@@ -211,98 +262,127 @@ def describe_data(p:dict, data)->str:
     if ds in TASKS: return f"synthetic {data.size} px images of the '{ds}' task: {_TASK_WORDS[ds]}"
     return f"the images listed in {Path(ds).name}"
 
+# %% ../nbs/06_report.ipynb #0bd7ffc2
+_TASK_WORDS = dict(count='discs among squares, labelled with the number of discs', size='a disc among squares, labelled with its radius',
+                   angle='a bar, labelled with its angle', position='markers, labelled with their positions',
+                   brightness='a disc among squares and rings, labelled with its mean grey level')
+
+# %% ../nbs/06_report.ipynb #b058270d
 def label_scan(label_data,           # the third value of `load_report_data`
                label_kw:dict,        # its fourth value: `RegressionDataLoaders.from_df` arguments
                p:dict,               # checked report parameters
               )->pd.DataFrame:       # `label_issues`' result; `.attrs['checking']` says how the checking models were trained
     "The report's label scan: `label_issues` with checking models trained like the main model (its epochs and learning rate; its architecture when it is trained from scratch), at 64 px at most."
-    from visreg_nb.errors.labels import label_issues
-    from visreg_nb.learner import SCRATCH_LR
     k = 3 if p['smoke'] else 5
     n = len(label_data.df if hasattr(label_data, 'df') else label_data)
-    arch = p['arch'] if p['arch'] in ('auto', 'tiny_cnn', 'pool_cnn') else 'auto'   # a pretrained body is not fine-tuned k more times
+    scratch = p['arch'] in _OWN_ARCHS   # else the main model's lr is a fine-tuning one
+    arch = p['arch'] if scratch else 'auto'   # a pretrained body is not fine-tuned k more times
     size = min(label_kw.get('img_size', p['img_size']), 64)
     if arch == 'auto': arch = 'tiny_cnn' if size < AUTO_MIN_SIZE else 'pool_cnn'
     epochs = 2 if p['smoke'] else p['epochs']
-    scratch = p['arch'] in ('auto', 'tiny_cnn', 'pool_cnn')   # else the main model's lr is a fine-tuning one
     res = label_issues(label_data, k_folds=k, epochs=epochs, seed=p['seed'], arch=arch, width=None, lr=(p['lr'] if scratch else None) or SCRATCH_LR,
                        bs=max(8, min(64, n*(k - 1)//k//8)), **{**label_kw, 'img_size': size})   # about 8 steps per epoch or more, batches of 8 to 64
     res.attrs['checking'] = dict(arch=arch, epochs=epochs, k_folds=k, img_size=size)
     return res
 
-def chance_flags(n:int, alpha:float)->int:
+# %% ../nbs/06_report.ipynb #ba23c09f
+def chance_flags(n:int,       # labels scanned
+                 alpha:float, # the flag rule's threshold on `label_quality`
+                )->int:
     "How many of `n` correct labels the flag rule `label_quality < alpha` flags in 95 of 100 data sets (binomial quantile)."
-    from scipy import stats
     return int(stats.binom.ppf(0.95, n, alpha))
 
+# %% ../nbs/06_report.ipynb #2b1c367f
 def summary_findings(f:dict,       # numbers computed by the report (see the template's last cell)
                      top:int=3,    # findings shown
                     )->str:        # Markdown: how good the model is, the findings that matter most, what to do next
     "The report's summary: the model against two baselines, the `top` findings that matter most (problems first) and what to do next."
-    from scipy import stats
     f = {**f, 'target': html.escape(str(f['target'])), 'unit': html.escape(str(f['unit'] or ''))}   # the user's names, in HTML
-    u = f" {f['unit']}" if f['unit'] else ''
-    g = lambda v: f"{v:.3g}{u}"
-    kind, loaded = f.get('kind', 'scalar'), f.get('loaded', False)
-    longer = "Retrain the learner on data like these" if loaded else f"Train longer (`-p epochs {2*f.get('epochs', 15)}`)"
-    found = []   # (priority: lower matters more, finding, next step or None)
-    better_than_mean = f['mae_ci'][1] < f['base_mae']
-    if not better_than_mean:
-        found.append((0, f"The model is not clearly better than always predicting the training mean ({g(f['base_mae'])}).",
-                      f"{longer}, check that the labels belong to the images, or start from pretrained weights (`-p arch efficientnet_lite0`)."))
+    found = sorted(_findings(f), key=lambda t: t[0])[:top]
+    steps = list(dict.fromkeys(s for _, _, s in found if s))
+    lines = [_how_good(f), "", "**Findings** (the most important first):", ""] + [f"{i}. {t}" for i, (_, t, _) in enumerate(found, 1)]
+    lines += ["", "**What to do next:**", ""] + ([f"- {s}" for s in steps] or ["- Nothing stands out: use the model, and quote its 90% interval."])
+    return "\n".join(lines)
+
+# %% ../nbs/06_report.ipynb #1b62382a
+def _findings(f:dict)->list:
+    "Every finding that applies, as (priority: lower matters more, finding, next step or None)."
+    found = _model_findings(f) + _data_findings(f) + _error_findings(f)
+    return found + _interval_finding(f, advised=any(s for _, _, s in found))
+
+# %% ../nbs/06_report.ipynb #ed030ba6
+def _val(f:dict, v)->str:
+    "`v` to 3 significant digits, with the unit of the report's numbers `f`."
+    return f"{v:.3g}" + (f" {f['unit']}" if f['unit'] else '')
+
+# %% ../nbs/06_report.ipynb #2ca7c782
+def _train_more(f:dict)->str:
+    "The advice to train more: longer, or, for a loaded learner, again on data like these."
+    return "Retrain the learner on data like these" if f.get('loaded', False) else f"Train longer (`-p epochs {2*f.get('epochs', 15)}`)"
+
+# %% ../nbs/06_report.ipynb #64328b5a
+def _how_good(f:dict)->str:
+    "The summary's first line: the model's error with its interval, against the mean predictor and a linear model."
+    ci = f"95% interval {f['mae_ci'][0]:.3g} to {f['mae_ci'][1]:.3g}"
+    return (f"**How good:** on {f['n_valid']} validation images the mean absolute error for {f['target']} is **{_val(f, f['mae'])}** ({ci}); "
+            f"always predicting the training mean gives {_val(f, f['base_mae'])}, and a linear model on 16×16 grey thumbnails {_val(f, f['lin_mae'])} "
+            f"(95% interval {f['lin_ci'][0]:.3g} to {f['lin_ci'][1]:.3g}).")
+
+# %% ../nbs/06_report.ipynb #cbe8beec
+def _model_findings(f:dict)->list:
+    "The model against always predicting the training mean, then against a linear model on thumbnails: one finding."
+    if not f['mae_ci'][1] < f['base_mae']:
+        return [(0, f"The model is not clearly better than always predicting the training mean ({_val(f, f['base_mae'])}).",
+                 f"{_train_more(f)}, check that the labels belong to the images, or start from pretrained weights (`-p arch efficientnet_lite0`).")]
+    if f['mae_ci'][1] >= f['lin_mae']:
+        return [(2, f"The model is not clearly better than a linear model on 16×16 thumbnails ({_val(f, f['lin_mae'])}): it has not learnt more than coarse brightness and layout.",
+                 f"{_train_more(f)}, or at a larger image size (`-p img_size 96`), or fine-tune pretrained weights (`-p arch efficientnet_lite0`).")]
+    if f['mae_ci'][1] < f['lin_mae']:   # neither this nor the above when the linear model's error is NaN
+        return [(6, f"The model's error is {100*(1 - f['mae']/f['base_mae']):.0f}% below the mean predictor's and {100*(1 - f['mae']/f['lin_mae']):.0f}% below the linear model's.", None)]
+    return []
+
+# %% ../nbs/06_report.ipynb #4576d9b3
+def _data_findings(f:dict)->list:
+    "Validation images that are near-copies of training images; more flagged labels than chance gives, or not."
+    found, chance = [], chance_flags(f['n_labels'], f['alpha'])
     if f['n_dup_valid']:
         one = f['n_dup_valid'] == 1
         found.append((1, f"{f['n_dup_valid']} of the {f['n_valid']} validation images {'is a near-copy' if one else 'are near-copies'} of training images, so the validation error is optimistic.",
                       "Remove the copies, or split by group (person, object, session) with an `is_valid` column in the CSV." if f.get('csv') else
                       "Remove the copies before trusting the validation error."))
-    if better_than_mean and f['mae_ci'][1] >= f['lin_mae']:
-        found.append((2, f"The model is not clearly better than a linear model on 16×16 thumbnails ({g(f['lin_mae'])}): it has not learnt more than coarse brightness and layout.",
-                      f"{longer}, or at a larger image size (`-p img_size 96`), or fine-tune pretrained weights (`-p arch efficientnet_lite0`)."))
-    chance = chance_flags(f['n_labels'], f['alpha'])
     if f['n_flagged'] > chance:
         found.append((3, f"{f['n_flagged']} of {f['n_labels']} labels ({100*f['n_flagged']/f['n_labels']:.1f}%) {'disagrees' if f['n_flagged'] == 1 else 'disagree'} with the images far more than the checking models' errors explain.",
                       "Look at the flagged images under *Label issues*; fix or drop the wrong labels and run the report again."))
+    else: found.append((8, f"No more labels are flagged than correct labels alone would give ({f['n_flagged']} of {f['n_labels']}; up to {chance} by chance).", None))
+    return found
+
+# %% ../nbs/06_report.ipynb #73b64f90
+def _error_findings(f:dict)->list:
+    "Errors that depend on the label: extremes pulled towards the mean, errors that grow or shrink with the prediction."
+    found, kind = [], f.get('kind', 'scalar')
     if kind == 'scalar' and f['bias_low_ci'][0] > 0 and f['bias_high_ci'][1] < 0:
-        found.append((4, f"Extreme values are pulled towards the mean: up to {f['low_end']:.3g}{u} the model overestimates by {g(f['bias_low'])} on average, "
-                         f"from {f['high_end']:.3g}{u} it underestimates by {g(-f['bias_high'])}.",
+        longer = _train_more(f)
+        found.append((4, f"Extreme values are pulled towards the mean: up to {_val(f, f['low_end'])} the model overestimates by {_val(f, f['bias_low'])} on average, "
+                         f"from {_val(f, f['high_end'])} it underestimates by {_val(f, -f['bias_high'])}.",
                       f"Collect more images with extreme labels, or {longer[0].lower() + longer[1:]}."))
     if abs(f['rho']) > 0.3:
         found.append((5, f"Errors {'grow' if f['rho'] > 0 else 'shrink'} with the predicted value (Spearman correlation {f['rho']:.2f}).",
                       None if kind == 'circular' else "Let the model predict its own spread (`-p loss gaussian_nll`)" + (", or predict the logarithm of the label." if kind == 'scalar' else ".")))
-    if better_than_mean and f['mae_ci'][1] < f['lin_mae']:
-        found.append((6, f"The model's error is {100*(1 - f['mae']/f['base_mae']):.0f}% below the mean predictor's and {100*(1 - f['mae']/f['lin_mae']):.0f}% below the linear model's.", None))
-    if f.get('h90') is not None:
-        where = f"within {g(f['h90'])} of the predicted point" if kind == 'keypoints' else f"within ±{g(f['h90'])} of the prediction"
-        found.append((7, f"90% of true values lie {where} (checked on held-out validation images: {f['coverage90']:.0%}).",
-                      None if any(s for _, _, s in found) else "Quote predictions with their 90% interval" + (
-                          "; `conformal_intervals` computes it for new images." if kind == 'scalar' else ".")))
-    if f['n_flagged'] <= chance:
-        found.append((8, f"No more labels are flagged than correct labels alone would give ({f['n_flagged']} of {f['n_labels']}; up to {chance} by chance).", None))
-    found.sort(key=lambda t: t[0])
-    ci = f"95% interval {f['mae_ci'][0]:.3g} to {f['mae_ci'][1]:.3g}"
-    lines = [f"**How good:** on {f['n_valid']} validation images the mean absolute error for {f['target']} is **{g(f['mae'])}** ({ci}); "
-             f"always predicting the training mean gives {g(f['base_mae'])}, and a linear model on 16×16 grey thumbnails {g(f['lin_mae'])} "
-             f"(95% interval {f['lin_ci'][0]:.3g} to {f['lin_ci'][1]:.3g}).", "", "**Findings** (the most important first):", ""]
-    lines += [f"{i}. {t}" for i, (_, t, _) in enumerate(found[:top], 1)]
-    steps = list(dict.fromkeys(s for _, _, s in found[:top] if s))
-    lines += ["", "**What to do next:**", ""] + ([f"- {s}" for s in steps] or ["- Nothing stands out: use the model, and quote its 90% interval."])
-    return "\n".join(lines)
+    return found
+
+# %% ../nbs/06_report.ipynb #fa9f8596
+def _interval_finding(f:dict, advised:bool)->list:
+    "The 90% interval and its coverage on held-out images, when the report computed them; its advice only when no other finding gives one (`advised`)."
+    if f.get('h90') is None: return []
+    kind = f.get('kind', 'scalar')
+    where = f"within {_val(f, f['h90'])} of the predicted point" if kind == 'keypoints' else f"within ±{_val(f, f['h90'])} of the prediction"
+    return [(7, f"90% of true values lie {where} (checked on held-out validation images: {f['coverage90']:.0%}).",
+             None if advised else "Quote predictions with their 90% interval" + ("; `conformal_intervals` computes it for new images." if kind == 'scalar' else "."))]
 
 # %% ../nbs/06_report.ipynb #7bf68fb7
 REPORT_MARKER = '.visreg-report'   # written in every folder the kit builds; `force` replaces only folders that hold it
 
-def _within(a:Path, b:Path)->bool: return a == b or b in a.parents
-def _kit_made(d:Path)->bool: return (d/REPORT_MARKER).is_file()
-
-def _inputs(p:dict, df=None)->list:
-    "The files a report reads: the CSV, its images (named in `df`, the CSV's rows, else read), the learner it loads."
-    res = [Path(p['learner_path'])] if p.get('learner_path') else []
-    if p['dataset'] != 'digits' and p['dataset'] not in TASKS:
-        csv = Path(p['dataset']); res.append(csv)
-        rows = read_label_csv(csv) if df is None else df
-        res += [Path(os.path.normpath(csv.parent/str(f))) for f in rows[p['fn_col']]]
-    return res
-
+# %% ../nbs/06_report.ipynb #885d64ae
 def check_out(out_dir,               # the folder the report goes to
               force:bool=False,      # replace a previous report in it
               params:list|dict=(),   # checked parameters (or a list of them) whose inputs must stay outside `out_dir`
@@ -310,26 +390,48 @@ def check_out(out_dir,               # the folder the report goes to
              )->Path:                # `out_dir`, absolute
     "Check `out_dir` before anything is written: a folder that can be made, or a previous report that `force` may replace."
     out = Path(out_dir).expanduser().resolve()
+    _check_writable(out)
+    if inputs is None: inputs = (f for p in ([params] if isinstance(params, dict) else params) for f in _inputs(p))
+    for f in inputs:
+        if _within(f.resolve(), out): raise ValueError(f"--out {out} holds {f}, an input of this report; choose an --out outside the data set's folder")
+    if out.is_dir() and any(out.iterdir()): _check_replaceable(out, force)
+    return out
+
+# %% ../nbs/06_report.ipynb #0385a2b5
+def _check_writable(out:Path):
+    "Refuse an `out` that is a file, that no folder can be made for, or whose nearest existing folder the user cannot write to."
     if out.exists() and not out.is_dir(): raise FileExistsError(f"--out {out} is a file, not a folder; choose a folder name")
     parent = out.parent
     while not parent.exists(): parent = parent.parent
     if not parent.is_dir(): raise NotADirectoryError(f"--out {out}: {parent} is a file, so no folder can be made under it; choose another --out")
     if not os.access(parent, os.W_OK | os.X_OK): raise PermissionError(f"--out {out}: {parent} is not writable (read-only or not yours); choose a folder you can write to")
-    if inputs is None: inputs = (f for p in ([params] if isinstance(params, dict) else params) for f in _inputs(p))
-    for f in inputs:
-        if _within(f.resolve(), out): raise ValueError(f"--out {out} holds {f}, an input of this report; choose an --out outside the data set's folder")
-    if out.is_dir() and any(out.iterdir()):
-        if not force: raise FileExistsError(f"{out} already exists and is not empty; pass --force (force=True) to replace the report in it, or choose another --out")
-        if not _kit_made(out):
-            names = sorted(f.name for f in out.iterdir())
-            raise FileExistsError(f"{out} holds files visreg-report did not write ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''}) and no "
-                                  f"{REPORT_MARKER} marker; --force replaces only a previous report; choose another --out")
-    return out
+
+# %% ../nbs/06_report.ipynb #6fee3277
+def _check_replaceable(out:Path, force:bool):
+    "Refuse to replace the non-empty folder `out` unless `force` is given and the kit made it."
+    if not force: raise FileExistsError(f"{out} already exists and is not empty; pass --force (force=True) to replace the report in it, or choose another --out")
+    if not _kit_made(out):
+        names = sorted(f.name for f in out.iterdir())
+        raise FileExistsError(f"{out} holds files visreg-report did not write ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''}) and no "
+                              f"{REPORT_MARKER} marker; --force replaces only a previous report; choose another --out")
+
+# %% ../nbs/06_report.ipynb #9ba8b5da
+def _within(a:Path, b:Path)->bool: return a == b or b in a.parents
+
+# %% ../nbs/06_report.ipynb #15057fd3
+def _kit_made(d:Path)->bool: return (d/REPORT_MARKER).is_file()
+
+# %% ../nbs/06_report.ipynb #23b40a5d
+def _inputs(p:dict, df=None)->list:
+    "The files a report reads: the CSV, its images (named in `df`, the CSV's rows, else read), the learner it loads."
+    res = [Path(p['learner_path'])] if p.get('learner_path') else []
+    if not _is_builtin(p['dataset']):
+        csv = Path(p['dataset']); res.append(csv)
+        rows = read_label_csv(csv) if df is None else df
+        res += [Path(os.path.normpath(csv.parent/str(f))) for f in rows[p['fn_col']]]
+    return res
 
 # %% ../nbs/06_report.ipynb #ca2a48b5
-try: import fcntl
-except ImportError: fcntl = None   # Windows: an exclusive create stands in for the lock
-
 @contextlib.contextmanager
 def out_lock(out:Path):
     "Hold `out` for one run; a second run into it raises `FileExistsError` naming the first."
@@ -337,25 +439,13 @@ def out_lock(out:Path):
     try: out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise PermissionError(f"--out {out}: cannot create {out.parent} ({e.strerror}); choose a folder you can write to") from None
     me = f"visreg-report (pid {os.getpid()}, started {time.strftime('%H:%M:%S')})"
-    busy = lambda who: FileExistsError(f"--out {out} is in use by {who or 'another run'}; wait for it to finish, or choose another --out")
-    if fcntl is None:
-        try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError: raise busy(lock.read_text(errors='replace')) from None
-        os.write(fd, me.encode()); os.close(fd)
-        try: yield
-        finally: lock.unlink(missing_ok=True)
-        return
-    while True:
-        try: f = open(lock, 'a+')
-        except OSError as e: raise PermissionError(f"--out {out}: cannot write the lock file {lock} ({e.strerror}); choose a folder you can write to") from None
-        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            f.seek(0); who = f.read().strip(); f.close()
-            raise busy(who) from None
-        try: same = os.stat(lock).st_ino == os.fstat(f.fileno()).st_ino
-        except FileNotFoundError: same = False
-        if same: break
-        f.close()   # the previous holder removed the file between our open and our lock: lock the new one
+    with (_flock if fcntl else _exclusive_file)(out, lock, me): yield
+
+# %% ../nbs/06_report.ipynb #d1ab2a80
+@contextlib.contextmanager
+def _flock(out:Path, lock:Path, me:str):
+    "Hold an OS lock on the file `lock`, with `me` written in it; remove the file at the end."
+    f = _locked_file(out, lock)
     try:
         f.seek(0); f.truncate(); f.write(me); f.flush()
         yield
@@ -363,16 +453,37 @@ def out_lock(out:Path):
         lock.unlink(missing_ok=True)   # still holding the lock, so no other run can have it
         f.close()
 
+# %% ../nbs/06_report.ipynb #1762a67a
+def _locked_file(out:Path, lock:Path):
+    "The lock file, open and locked with `flock`; `_busy` when another run holds it."
+    while True:
+        try: f = open(lock, 'a+')
+        except OSError as e: raise PermissionError(f"--out {out}: cannot write the lock file {lock} ({e.strerror}); choose a folder you can write to") from None
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0); who = f.read().strip(); f.close()
+            raise _busy(out, who) from None
+        try: same = os.stat(lock).st_ino == os.fstat(f.fileno()).st_ino
+        except FileNotFoundError: same = False
+        if same: return f
+        f.close()   # the previous holder removed the file between our open and our lock: lock the new one
+
+# %% ../nbs/06_report.ipynb #94c95e84
+@contextlib.contextmanager
+def _exclusive_file(out:Path, lock:Path, me:str):
+    "Without `fcntl` (Windows): hold `out` by creating the file `lock`, which must not exist yet; remove it at the end."
+    try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError: raise _busy(out, lock.read_text(errors='replace')) from None
+    os.write(fd, me.encode()); os.close(fd)
+    try: yield
+    finally: lock.unlink(missing_ok=True)
+
+# %% ../nbs/06_report.ipynb #bc4672ae
+def _busy(out:Path, who:str)->FileExistsError:
+    "The error of a second run into `out`, naming the run `who` that holds it."
+    return FileExistsError(f"--out {out} is in use by {who or 'another run'}; wait for it to finish, or choose another --out")
+
 # %% ../nbs/06_report.ipynb #5a91aead
-def _fresh(d:Path, out:Path):
-    "Remove `d` when a previous run of the kit left it; refuse when someone else made it."
-    if not d.exists(): return
-    if not _kit_made(d): raise FileExistsError(f"{d} is in the way of --out {out} and was not written by visreg-report; move it away")
-    shutil.rmtree(d)
-
-def _marker(d:Path):
-    (d/REPORT_MARKER).write_text(json.dumps(dict(tool='visreg-report', version=visreg_nb.__version__, created=time.strftime('%Y-%m-%dT%H:%M:%S'))))
-
 @contextlib.contextmanager
 def building(out:Path):
     "Yield (work folder, where it goes on failure); on success the work folder replaces `out` in two renames."
@@ -390,126 +501,160 @@ def building(out:Path):
     work.rename(out)
     if old.exists(): shutil.rmtree(old)
 
+# %% ../nbs/06_report.ipynb #7bc4bb73
+def _fresh(d:Path, out:Path):
+    "Remove `d` when a previous run of the kit left it; refuse when someone else made it."
+    if not d.exists(): return
+    if not _kit_made(d): raise FileExistsError(f"{d} is in the way of --out {out} and was not written by visreg-report; move it away")
+    shutil.rmtree(d)
+
+# %% ../nbs/06_report.ipynb #76914abc
+def _marker(d:Path):
+    "Mark `d` as a folder the kit wrote (`REPORT_MARKER`), with the version that wrote it."
+    (d/REPORT_MARKER).write_text(json.dumps(dict(tool='visreg-report', version=visreg_nb.__version__, created=time.strftime('%Y-%m-%dT%H:%M:%S'))))
+
 # %% ../nbs/06_report.ipynb #9db3a1c3
-def to_json(obj)->str:
-    "JSON text that any parser reads: NaN and infinities become null (Python's json writes a bare NaN)."
-    clean = lambda o: (None if isinstance(o, float) and not math.isfinite(o) else {k: clean(v) for k, v in o.items()} if isinstance(o, dict)
-                       else [clean(v) for v in o] if isinstance(o, (list, tuple)) else o)
-    return json.dumps(clean(obj), indent=2, default=str, allow_nan=False)
-
-_OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-"""  # JupyterLab's look without require.js, MathJax and mermaid from a CDN: the page works offline (the report has no maths)
-
-def to_html(nb_path, html_path, title:str|None=None):
-    "Render an executed notebook to one self-contained HTML file: code hidden, plots embedded, no script or style from the network."
-    import nbformat
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-    nb = nbformat.read(str(nb_path), as_version=4)
-    if title: nb.metadata['title'] = title
-    exporter = HTMLExporter(extra_loaders=[DictLoader({'visreg_offline.html.j2': _OFFLINE_TEMPLATE})], template_file='visreg_offline.html.j2',
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    Path(html_path).write_text(exporter.from_notebook_node(nb)[0])
-
 def run_report(params:dict,        # report parameters (see `REPORT_DEFAULTS`)
                out_dir,            # folder for report.ipynb, report.html, metrics.json, model.pkl
                force:bool=False,   # replace a previous report in `out_dir`
                progress:bool=True, # papermill's progress bar
               )->dict:             # the contents of metrics.json
     "Check everything, execute the report template with papermill in a work folder, render it to HTML, then swap it in for `out_dir`."
-    import papermill as pm
     params, df = _check_params(dict(params))   # nothing is written or removed until parameters, data and folder are checked
     check_dataset(params, df)                  # a CSV data set is read once, for all the checks
     inputs = _inputs(params, df)
     out = check_out(out_dir, force, inputs=inputs)
     with out_lock(out):
         check_out(out, force, inputs=inputs)   # again, now that no other run can change it
-        with building(out) as (work, failed):
-            nb = work/'report.ipynb'
-            try:
-                pm.execute_notebook(template_notebook(), str(nb), parameters={**params, 'out_dir': str(work)}, kernel_name='python3',
-                                    cwd=str(work), progress_bar=progress, extra_arguments=['--IPKernelApp.log_level=CRITICAL'])  # the kernel's own log (its transport, its sockets closing on Ctrl-C) is not the reader's business
-                metrics = json.loads((work/'metrics.json').read_text())
-                to_html(nb, work/'report.html', title=f"{', '.join(metrics['target'])} from {Path(str(params['dataset'])).name}: visreg report")
-                metrics['parameters']['out_dir'] = str(out)
-                (work/'metrics.json').write_text(to_json(metrics))
-            except pm.PapermillExecutionError as e:
-                if e.ename == 'KeyboardInterrupt': raise KeyboardInterrupt from None   # Ctrl-C reached the kernel first
-                raise RuntimeError(f"report failed in cell {e.exec_count} (cell index {e.cell_index}) with {e.ename}: {e.evalue}; "
-                                   f"{out} is unchanged and the partial notebook is {failed/'report.ipynb'}") from None
-            except OSError as e:   # a full disk, a file size limit
-                raise RuntimeError(f"the report could not be written ({e}); {out} is unchanged, the partial run is in {failed}") from None
+        with building(out) as (work, failed): metrics = _execute(params, out, work, failed, progress)
     return metrics
+
+# %% ../nbs/06_report.ipynb #766a9017
+def _execute(params:dict, out:Path, work:Path, failed:Path, progress:bool)->dict:
+    "Run the template into the folder `work` and render it; errors name the failed cell and where the partial run goes (`failed`)."
+    import papermill as pm   # here, not in the import cell: see there
+    nb = work/'report.ipynb'
+    try:
+        pm.execute_notebook(template_notebook(), str(nb), parameters={**params, 'out_dir': str(work)}, kernel_name='python3',
+                            cwd=str(work), progress_bar=progress, extra_arguments=['--IPKernelApp.log_level=CRITICAL'])  # the kernel's own log (its transport, its sockets closing on Ctrl-C) is not the reader's business
+        metrics = json.loads((work/'metrics.json').read_text())
+        to_html(nb, work/'report.html', title=f"{', '.join(metrics['target'])} from {Path(str(params['dataset'])).name}: visreg report")
+        metrics['parameters']['out_dir'] = str(out)
+        (work/'metrics.json').write_text(to_json(metrics))
+    except pm.PapermillExecutionError as e:
+        if e.ename == 'KeyboardInterrupt': raise KeyboardInterrupt from None   # Ctrl-C reached the kernel first
+        raise RuntimeError(f"report failed in cell {e.exec_count} (cell index {e.cell_index}) with {e.ename}: {e.evalue}; "
+                           f"{out} is unchanged and the partial notebook is {failed/'report.ipynb'}") from None
+    except OSError as e:   # a full disk, a file size limit
+        raise RuntimeError(f"the report could not be written ({e}); {out} is unchanged, the partial run is in {failed}") from None
+    return metrics
+
+# %% ../nbs/06_report.ipynb #0bb6d7f6
+def to_json(obj)->str:
+    "JSON text that any parser reads: NaN and infinities become null (Python's json writes a bare NaN)."
+    clean = lambda o: (None if isinstance(o, float) and not math.isfinite(o) else {k: clean(v) for k, v in o.items()} if isinstance(o, dict)
+                       else [clean(v) for v in o] if isinstance(o, (list, tuple)) else o)
+    return json.dumps(clean(obj), indent=2, default=str, allow_nan=False)
+
+# %% ../nbs/06_report.ipynb #620e6e2f
+OFFLINE_HTML_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""  # JupyterLab's look without require.js, MathJax and mermaid from a CDN: the page works offline (the report has no maths)
+
+# %% ../nbs/06_report.ipynb #2202cc62
+def to_html(nb_path,              # an executed notebook
+            html_path,            # the HTML file to write
+            title:str|None=None,  # the page's title (default: the notebook's)
+           ):
+    "Render an executed notebook to one self-contained HTML file: code hidden, plots embedded, no script or style from the network."
+    import nbformat   # here, not in the import cell: see there
+    from nbconvert import HTMLExporter
+    nb = nbformat.read(str(nb_path), as_version=4)
+    if title: nb.metadata['title'] = title
+    exporter = HTMLExporter(extra_loaders=[DictLoader({'visreg_offline.html.j2': OFFLINE_HTML_TEMPLATE})], template_file='visreg_offline.html.j2',
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    Path(html_path).write_text(exporter.from_notebook_node(nb)[0])
 
 # %% ../nbs/06_report.ipynb #d419b032
 def expand_grid(grid)->list:
     "A list of parameter dicts from a list of dicts, or a dict of values and lists (their product)."
-    if isinstance(grid, list):
-        if not grid: raise ValueError("the grid is empty; give a list of parameter sets, or a dict of parameter lists")
-        odd = [g for g in grid if not isinstance(g, dict)]
-        if odd: raise ValueError(f"grid entry {odd[0]!r} is not a set of parameters; write each entry as key: value pairs")
-        return [dict(g) for g in grid]
+    if isinstance(grid, list): return _grid_list(grid)
     if not isinstance(grid, dict) or not grid: raise ValueError(f"a grid is a list of parameter dicts or a dict of parameter lists, not {grid!r}")
     keys = list(grid)
-    vals = [v if isinstance(v, list) and k != 'methods' else [v] for k, v in grid.items()]
+    vals = [v if isinstance(v, list) and k != 'methods' else [v] for k, v in grid.items()]   # `methods` is a list in one report
     return [dict(zip(keys, c)) for c in itertools.product(*vals)]
 
-def _one(args):
-    params, out = args
-    try: return dict(ok=True, metrics=run_report(params, out, progress=False))
-    except Exception as e: return dict(ok=False, error=f"{type(e).__name__}: {e}")
+# %% ../nbs/06_report.ipynb #b6121671
+def _grid_list(grid:list)->list:
+    "A grid given as a list: copies of its parameter dicts, refused when empty or when an entry is not a dict."
+    if not grid: raise ValueError("the grid is empty; give a list of parameter sets, or a dict of parameter lists")
+    odd = [g for g in grid if not isinstance(g, dict)]
+    if odd: raise ValueError(f"grid entry {odd[0]!r} is not a set of parameters; write each entry as key: value pairs")
+    return [dict(g) for g in grid]
 
-def index_html(runs:list, out:Path)->str:
+# %% ../nbs/06_report.ipynb #46e680e0
+def index_html(runs:list, # (parameters, result of the run) pairs; a result is dict(ok, metrics) or dict(ok, error)
+               out:Path,  # the folder of the runs, where index.html goes
+              )->str:     # the page
     "An HTML table of each run's parameters and headline metrics, linking to its report."
-    rows = []
-    fmt = lambda v: 'n/a' if v is None else f"{v:.4g}"
-    for i, (p, r) in enumerate(runs):
-        m = r.get('metrics', {})
-        cells = [f'<a href="run{i:02d}/report.html">run{i:02d}</a>', html.escape(json.dumps(p))] + \
-                ([fmt(m[k]) for k in ('mae', 'baseline_mae', 'r2')] + [str(m['n_items']), str(m['seconds'])] if r['ok'] else [f'<b>failed</b>: {html.escape(r["error"])}', '', '', '', ''])
-        rows.append('<tr>' + ''.join(f'<td>{c}</td>' for c in cells) + '</tr>')
     head = ''.join(f'<th>{h}</th>' for h in ('report', 'parameters', 'MAE', 'baseline MAE', 'R²', 'items', 'seconds'))
-    page = f'<html><head><meta charset="utf-8"><title>visreg reports</title></head><body><h1>visreg reports</h1><table border="1"><tr>{head}</tr>{"".join(rows)}</table></body></html>'
+    rows = ''.join(_index_row(i, p, r) for i, (p, r) in enumerate(runs))
+    page = f'<html><head><meta charset="utf-8"><title>visreg reports</title></head><body><h1>visreg reports</h1><table border="1"><tr>{head}</tr>{rows}</table></body></html>'
     (Path(out)/'index.html').write_text(page)
     return page
 
-def run_grid(grid, out_dir, force:bool=False, workers:int=2)->list:
+# %% ../nbs/06_report.ipynb #23eb7590
+def _index_row(i:int, p:dict, r:dict)->str:
+    "The table row of run `i`: a link to its report, its parameters `p`, its headline metrics or its error."
+    fmt = lambda v: 'n/a' if v is None else f"{v:.4g}"
+    m = r.get('metrics', {})
+    cells = [f'<a href="run{i:02d}/report.html">run{i:02d}</a>', html.escape(json.dumps(p))] + \
+            ([fmt(m[k]) for k in ('mae', 'baseline_mae', 'r2')] + [str(m['n_items']), str(m['seconds'])] if r['ok'] else [f'<b>failed</b>: {html.escape(r["error"])}', '', '', '', ''])
+    return '<tr>' + ''.join(f'<td>{c}</td>' for c in cells) + '</tr>'
+
+# %% ../nbs/06_report.ipynb #6019acd3
+def run_grid(grid,               # a list of parameter dicts, or a dict of parameter lists (see `expand_grid`)
+             out_dir,            # folder for run00, run01, ... and index.html
+             force:bool=False,   # replace a previous grid in `out_dir`
+             workers:int=2,      # parallel processes
+            )->list:             # one dict(ok, metrics) or dict(ok, error) per run
     "One report per parameter set of `grid`, in `workers` processes, plus `out_dir/index.html`; swapped in when at least one run succeeds."
-    if not _is_int(workers) or workers < 1: raise ValueError(f"--workers {workers!r}: use a whole number of processes >= 1")
+    if not is_int(workers) or workers < 1: raise ValueError(f"--workers {workers!r}: use a whole number of processes >= 1")
     runs = expand_grid(grid)
     checked = [_check_params(p) for p in runs]   # (parameters, a CSV data set's rows)
     for p, df in checked: check_dataset(p, df)
     inputs = [f for p, df in checked for f in _inputs(p, df)]
     out = check_out(out_dir, force, inputs=inputs)
-    import multiprocessing as mp
     with out_lock(out):
         check_out(out, force, inputs=inputs)
         with building(out) as (work, failed):
-            with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn')) as ex:
-                res = list(ex.map(_one, [(p, work/f'run{i:02d}') for i, p in enumerate(runs)]))
-            index_html(list(zip(runs, res)), work)
+            res = _run_all(runs, work, workers)
             if not any(r['ok'] for r in res):
                 raise RuntimeError(f"all {len(res)} reports of the grid failed (first: {res[0]['error']}); {out} is unchanged, the runs are in {failed}")
     return res
 
+# %% ../nbs/06_report.ipynb #4ab9a92b
+def _run_all(runs:list, work:Path, workers:int)->list:
+    "Run each parameter set of `runs` into `work/runNN` in `workers` fresh processes; write `work/index.html`."
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn')) as ex:
+        res = list(ex.map(_one, [(p, work/f'run{i:02d}') for i, p in enumerate(runs)]))
+    index_html(list(zip(runs, res)), work)
+    return res
+
+# %% ../nbs/06_report.ipynb #f8c1f527
+def _one(args):
+    "One run of a grid, in a worker process: `run_report`'s metrics, or the error as text."
+    params, out = args
+    try: return dict(ok=True, metrics=run_report(params, out, progress=False))
+    except Exception as e: return dict(ok=False, error=f"{type(e).__name__}: {e}")
+
 # %% ../nbs/06_report.ipynb #c7cf1cd7
-def _yaml(text:str, where:str):
-    "YAML text parsed, or a one-line `ValueError` naming where it came from."
-    try: return yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, 'problem_mark', None)
-        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ''
-        raise ValueError(f"{where} is not valid YAML{at}: {getattr(e, 'problem', None) or e}; quote values that hold ':', '[' or '{{'") from None
-
-def _yaml_file(f, what:str):
-    f = Path(f)
-    if not f.is_file(): raise FileNotFoundError(f"{what} {f}: no such file")
-    return _yaml(f.read_text(), f"{what} {f}")
-
-def parse_cli_params(dataset=None, pairs=None, file=None)->dict:
+def parse_cli_params(dataset=None, # `--dataset`, which wins
+                     pairs=None,   # `-p key value` pairs, values read as YAML scalars
+                     file=None,    # `-f params.yaml`, read first
+                    )->dict:
     "Parameters from a YAML file, then `-p key value` pairs (YAML scalars), then `--dataset`."
     p = {}
     if file:
@@ -520,6 +665,38 @@ def parse_cli_params(dataset=None, pairs=None, file=None)->dict:
     if dataset is not None: p['dataset'] = dataset
     return p
 
+# %% ../nbs/06_report.ipynb #a1a36122
+def _yaml_file(f, what:str):
+    "The YAML file `f` parsed; errors name the option `what` that gave it."
+    f = Path(f)
+    if not f.is_file(): raise FileNotFoundError(f"{what} {f}: no such file")
+    return _yaml(f.read_text(), f"{what} {f}")
+
+# %% ../nbs/06_report.ipynb #bada8a08
+def _yaml(text:str, where:str):
+    "YAML text parsed, or a one-line `ValueError` naming where it came from."
+    try: return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, 'problem_mark', None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ''
+        raise ValueError(f"{where} is not valid YAML{at}: {getattr(e, 'problem', None) or e}; quote values that hold ':', '[' or '{{'") from None
+
+# %% ../nbs/06_report.ipynb #faf2c5d5
+def _cli_report(params:dict, out:str, force:bool, start:float):
+    "Run one report for the command line and print its headline numbers."
+    m = run_report(params, out, force=force)
+    print(f"MAE {m['mae']:.4g} (mean predictor {m['baseline_mae']:.4g}) on {m['n_valid']} validation images; "
+          f"{time.time()-start:.0f} s; report: {Path(out).resolve()/'report.html'}")
+
+# %% ../nbs/06_report.ipynb #842a7400
+def _cli_grid(params:dict, grid:str, out:str, force:bool, workers:int, start:float):
+    "Run the grid of the YAML file `grid` on top of `params` for the command line; exit 1 when a run failed."
+    runs = [{**params, **g} for g in expand_grid(_yaml_file(grid, '--grid'))]
+    res = run_grid(runs, out, force=force, workers=workers)
+    print(f"{sum(r['ok'] for r in res)}/{len(res)} reports in {time.time()-start:.0f} s; index: {Path(out).resolve()/'index.html'}")
+    if not all(r['ok'] for r in res): sys.exit(1)
+
+# %% ../nbs/06_report.ipynb #2f23ddfc
 @call_parse
 def visreg_report(dataset:str=None,    # 'digits', a synthetic task, or a CSV path
                   out:str='reports/demo', # output folder
@@ -534,17 +711,10 @@ def visreg_report(dataset:str=None,    # 'digits', a synthetic task, or a CSV pa
     start = time.time()
     try:
         base = {**parse_cli_params(dataset, Params, File), **(dict(smoke=True) if smoke else {})}
-        if grid:
-            runs = [{**base, **g} for g in expand_grid(_yaml_file(grid, '--grid'))]
-            res = run_grid(runs, out, force=force, workers=workers)
-            print(f"{sum(r['ok'] for r in res)}/{len(res)} reports in {time.time()-start:.0f} s; index: {Path(out).resolve()/'index.html'}")
-            if not all(r['ok'] for r in res): sys.exit(1)
-        else:
-            m = run_report(base, out, force=force)
-            print(f"MAE {m['mae']:.4g} (mean predictor {m['baseline_mae']:.4g}) on {m['n_valid']} validation images; "
-                  f"{time.time()-start:.0f} s; report: {Path(out).resolve()/'report.html'}")
+        if grid: _cli_grid(base, grid, out, force, workers, start)
+        else: _cli_report(base, out, force, start)
     except KeyboardInterrupt:
-        import logging; logging.getLogger('asyncio').setLevel(logging.CRITICAL)   # papermill's cancelled cell task, logged at exit, is not news
+        logging.getLogger('asyncio').setLevel(logging.CRITICAL)   # papermill's cancelled cell task, logged at exit, is not news
         print(f"visreg-report: interrupted; {Path(out).resolve()} is unchanged", file=sys.stderr); sys.exit(130)
     except RuntimeError as e: print(f"visreg-report: {e}", file=sys.stderr); sys.exit(1)
     except (ValueError, OSError) as e: print(f"visreg-report: {e}", file=sys.stderr); sys.exit(2)

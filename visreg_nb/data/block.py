@@ -8,124 +8,16 @@ import os, re, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch, PIL.Image
 from fastai.vision.all import *
-from ..core import settings, seed_everything, _is_int
+from ..core import settings, seed_everything, is_int
 from .validate import open_image, validate_items
 from .synth import SynthData, make_synthetic
+from ..targets import TargetSpec, TARGET_KINDS, pixels_to_keypoints
 
 # %% auto #0
-__all__ = ['TARGET_KINDS', 'MAX_LABEL', 'circular_error', 'TargetSpec', 'ImageReader', 'LabelReader', 'RegressionTarget',
-           'PreloadedDL', 'RegressionDataLoaders', 'RegressionTargetBlock', 'find_target_spec']
+__all__ = ['ImageReader', 'LabelReader', 'RegressionTarget', 'RegressionTargetBlock', 'find_target_spec', 'PreloadedDL',
+           'RegressionDataLoaders', 'bool_flags', 'image_keys', 'check_repeated_images']
 
-# %% ../../nbs/02_data.block.ipynb #cdea5710
-def circular_error(pred,              # predicted angles (array, tensor or number)
-                   target,            # true angles, same units
-                   period:float=360., # one full turn: 360 for degrees, 2*pi for radians
-                  ):                  # absolute error along the circle, in [0, period/2]
-    "Absolute difference between angles along the shorter arc: 359 vs 1 is 2."
-    if isinstance(pred, Tensor) or isinstance(target, Tensor):
-        d = torch.remainder(torch.as_tensor(pred) - torch.as_tensor(target), period)
-        return torch.minimum(d, period - d)
-    d = np.remainder(np.asarray(pred, dtype=float) - np.asarray(target, dtype=float), period)
-    return np.minimum(d, period - d)
-
-# %% ../../nbs/02_data.block.ipynb #ebbaa781
-TARGET_KINDS = ('scalar', 'circular', 'keypoints')
-MAX_LABEL = 1e150   # larger labels overflow float64 when squared
-
-class TargetSpec:
-    "Names, kind, units and training statistics of regression targets; encodes labels for the model's head and decodes them back."
-    def __init__(self,
-                 names,                 # one name per target, e.g. ['age'] or ['x0','y0']
-                 kind:str='scalar',     # 'scalar', 'circular' (degrees) or 'keypoints'
-                 mean=None,             # training mean per target (standardization); None means 0
-                 std=None,              # training std per target; None means 1
-                 units=None,            # a unit for all targets ('px'), a dict name->unit, or None
-                 period:float=360.,     # one turn, for circular targets
-                 vocab=None,            # class names when a category is predicted too (multi-task)
-                 gaussian:bool=False,   # the head also predicts a standard deviation per target
-                 baseline=None,         # the mean predictor: training mean per target (circular mean for angles)
-                ):
-        if kind not in TARGET_KINDS: raise ValueError(f"target_kind={kind!r} is not one of {TARGET_KINDS}")
-        self.names, self.kind, self.period = [str(n) for n in names], kind, float(period)
-        if not self.names: raise ValueError("a TargetSpec needs at least one target name")
-        if kind == 'keypoints' and len(self.names) % 2: raise ValueError(f"keypoint targets come in x, y pairs; got {len(self.names)} names: {self.names}")
-        if kind == 'circular' and gaussian: raise ValueError("loss='gaussian_nll' is not defined for circular targets; use 'mse' or 'mae'")
-        n = len(self.names)
-        self.mean = np.zeros(n) if mean is None else np.broadcast_to(np.asarray(mean, dtype=float), (n,)).copy()
-        self.std = np.ones(n) if std is None else np.broadcast_to(np.asarray(std, dtype=float), (n,)).copy()
-        bad = [nm for nm,s in zip(self.names, self.std) if not np.isfinite(s) or s <= 0]
-        if bad: raise ValueError(f"target(s) {bad} have zero or undefined spread in the training rows, so they cannot be standardized or learned; check the label column(s)")
-        self.units, self.vocab, self.gaussian = units, (None if vocab is None else list(vocab)), gaussian
-        self.baseline = self.mean.copy() if baseline is None else np.broadcast_to(np.asarray(baseline, dtype=float), (n,)).copy()
-
-    @classmethod
-    def from_labels(cls, names, labels, kind='scalar', standardize=True, period=360., **kwargs):
-        "A spec whose statistics and mean-predictor baseline come from `labels` (training rows x targets)."
-        labels = np.asarray(labels, dtype=float).reshape(len(labels), -1)
-        big = np.abs(labels).max(0) if len(labels) else np.zeros(labels.shape[1])
-        for n, b in zip(names, big):
-            if b > MAX_LABEL: raise ValueError(f"labels of {str(n)!r} reach {b:.3g}, beyond the {MAX_LABEL:.0e} whose squares (for the loss and RMSE) stay finite; rescale the column, e.g. divide it by {10**np.floor(np.log10(b)):.0e}")
-        if kind == 'circular':
-            rad = np.deg2rad(labels * 360. / period)
-            baseline = np.remainder(np.rad2deg(np.arctan2(np.sin(rad).mean(0), np.cos(rad).mean(0))) * period / 360., period)
-        else: baseline = labels.mean(0)
-        if not standardize or kind == 'circular': return cls(names, kind, period=period, baseline=baseline, **kwargs)
-        std = np.maximum(labels.std(0), 1e-2) if kind == 'keypoints' else labels.std(0)  # a landmark that never moves still trains
-        return cls(names, kind, mean=labels.mean(0), std=std, period=period, baseline=baseline, **kwargs)
-
-    def unit(self, name:str)->str:
-        "The unit of target `name` ('' when none was given)."
-        if isinstance(self.units, dict): return self.units.get(name, '')
-        return self.units or ''
-
-    @property
-    def n_targets(self): return len(self.names)
-    @property
-    def needs_float64(self)->bool:
-        "Do the labels need float64 to keep their differences, e.g. timestamps (1.7e9 +- 100 s) that float32 rounds to 128 s?"
-        return self.kind == 'scalar' and bool(np.any(np.abs(self.mean) > 1e3 * self.std) or np.any(np.abs(self.mean) + 10 * self.std > 1e30))
-    @property
-    def n_head(self):
-        "Width of the model's head before decoding."
-        n = len(self.names)
-        return (2*n if self.kind == 'circular' else n) + (n if self.gaussian else 0) + len(self.vocab or [])
-    @property
-    def output_names(self):
-        "Names of the model's output columns, after decoding."
-        raw = [f'{n}_{sc}' for n in self.names for sc in ('sin', 'cos')] if self.kind == 'circular' else []  # the head's (sin, cos), kept for the loss
-        return self.names + raw + ([f'{n}_std' for n in self.names] if self.gaussian else []) + [f'logit_{c}' for c in (self.vocab or [])]
-    @property
-    def n_out(self): return len(self.output_names)
-
-    def __repr__(self):
-        extra = f", vocab={self.vocab}" if self.vocab else ''
-        return f"TargetSpec({self.names}, kind={self.kind!r}, mean={np.round(self.mean, 4).tolist()}, std={np.round(self.std, 4).tolist()}, units={self.units!r}{extra})"
-
-# %% ../../nbs/02_data.block.ipynb #a05632cd
-def _as_tensor(x): return x if isinstance(x, Tensor) else torch.from_numpy(np.array(x, dtype=float))  # a copy: labels may come read-only from pandas
-def _like(res, x): return res if isinstance(x, Tensor) else res.numpy()
-
-@patch
-def encode(self:TargetSpec, y):
-    "Labels in original units (..., n_targets) -> the head's targets (..., n_head without std/logits)."
-    t = _as_tensor(y)
-    if self.kind == 'circular':
-        rad = torch.deg2rad(t * (360. / self.period))
-        res = torch.stack([torch.sin(rad), torch.cos(rad)], -1).flatten(-2)
-    else: res = (t - t.new_tensor(self.mean)) / t.new_tensor(self.std)
-    return _like(res, y)
-
-@patch
-def decode(self:TargetSpec, z):
-    "The head's output (..., n_head without std/logits) -> values in original units (..., n_targets)."
-    t = _as_tensor(z)
-    if self.kind == 'circular':
-        sc = t.unflatten(-1, (-1, 2))
-        res = torch.remainder(torch.rad2deg(torch.atan2(sc[..., 0], sc[..., 1])) * (self.period / 360.), self.period)
-    else: res = t * t.new_tensor(self.std) + t.new_tensor(self.mean)
-    return _like(res, z)
-
-# %% ../../nbs/02_data.block.ipynb #12317865
+# %% ../../nbs/02_data.block.ipynb #5652be93
 class ImageReader:
     "Read the image of a DataFrame row: a file under `path` (column `fn_col`) or an array (column `img_col`), as 8-bit RGB."
     def __init__(self, path='.', fn_col='fname', img_col=None): store_attr()
@@ -134,6 +26,7 @@ class ImageReader:
         else: item = row[self.img_col] if self.img_col else Path(self.path)/str(row[self.fn_col])
         return np.asarray(item.convert('RGB') if isinstance(item, PIL.Image.Image) else open_image(item))
 
+# %% ../../nbs/02_data.block.ipynb #09f85939
 class LabelReader:
     "Read the label columns of a DataFrame row in float64 (exact, as in the CSV); keypoints as a float32 (K, 2) array of x, y."
     def __init__(self, cols, kind='scalar'): store_attr()
@@ -142,15 +35,6 @@ class LabelReader:
         return v.reshape(-1, 2) if self.kind == 'keypoints' else v
 
 # %% ../../nbs/02_data.block.ipynb #7f3aa8ce
-def _fmt(v): return f"{float(v):.4g}"
-
-@patch
-def format(self:TargetSpec, y, prefix:str='')->str:
-    "'name = value unit' for each target of one item."
-    vals = np.asarray(y.detach().cpu() if isinstance(y, Tensor) else y, dtype=float).ravel()
-    parts = [f"{prefix}{n} = {_fmt(v)}{(' ' + self.unit(n)) if self.unit(n) else ''}" for n,v in zip(self.names, vals)]
-    return ', '.join(parts)
-
 class RegressionTarget(DisplayedTransform):
     "Labels to tensors in original units (float64 when float32 would round them, see `needs_float64`); decodes to a title with names and units."
     def __init__(self,
@@ -167,68 +51,66 @@ class RegressionTarget(DisplayedTransform):
     def encodes(self, y): return torch.as_tensor(np.asarray(y, dtype=np.float64 if self.spec is not None and self.spec.needs_float64 else np.float32))
     def decodes(self, y): return TitledStr(self.spec.format(y))
 
-# %% ../../nbs/02_data.block.ipynb #fa1c6bf5
+# %% ../../nbs/02_data.block.ipynb #9079bc44
+def RegressionTargetBlock(names=None,            # one name per target (default 'y', or 'y0', 'y1', ...)
+                          kind:str='scalar',     # 'scalar' or 'circular' (degrees)
+                          units=None,            # a unit for all targets, or a dict name->unit
+                          standardize:bool=True, # train on standardized targets
+                          period:float=360.,     # one turn, for circular targets
+                         )->TransformBlock:
+    "A `TransformBlock` for regression targets whose statistics are learnt from the training split (as `CategoryBlock` learns its vocab)."
+    if kind == 'keypoints': raise ValueError("kind='keypoints' needs each image's size to scale the points: use RegressionDataLoaders.from_df (fastai's PointBlock)")
+    if kind not in TARGET_KINDS: raise ValueError(f"kind={kind!r} is not one of {TARGET_KINDS}")
+    return TransformBlock(type_tfms=RegressionTarget(names=None if names is None else [names] if isinstance(names, str) else list(names),
+                                                     kind=kind, units=units, standardize=standardize, period=period))
+
+# %% ../../nbs/02_data.block.ipynb #d7817b5d
+def find_target_spec(dls)->TargetSpec|None:
+    "The `TargetSpec` of DataLoaders: `dls.target_spec` (from `from_df`) or the one a `RegressionTargetBlock` learnt."
+    spec = getattr(dls, 'target_spec', None)
+    if spec is not None: return spec
+    for pipe in getattr(getattr(dls, 'train_ds', None), 'tfms', None) or []:
+        for f in getattr(pipe, 'fs', []):
+            if isinstance(f, RegressionTarget) and f.spec is not None: return f.spec
+    return None
+
+# %% ../../nbs/02_data.block.ipynb #a0ff4844
 class PreloadedDL(TfmdDL):
     "A TfmdDL whose items went through the item pipeline once: batches are slices of in-memory tensors."
     def __init__(self, dataset=None, tensors=None, item_pipe=None, **kwargs):
         super().__init__(dataset, **kwargs)
         self.tensors, self.item_pipe = tensors, item_pipe
-
-    @classmethod
-    def from_dl(cls, dl:TfmdDL):
-        "Preload every item of `dl` through its `after_item` pipeline."
-        items = [dl.do_item(i) for i in range(len(dl.dataset))]
-        tensors = tuple(dl.create_batch(items)) if items else ()
-        return cls(dl.dataset, tensors=tensors, item_pipe=dl.after_item, bs=dl.bs, shuffle=dl.shuffle, drop_last=dl.drop_last,
-                   before_batch=dl.before_batch, after_batch=dl.after_batch, device=dl.device, do_setup=False, num_workers=0)
-
     def create_item(self, i): return i or 0  # fastai probes types with index None, as its own create_item does
     def create_batch(self, idxs):
         idx = torch.as_tensor(idxs, dtype=torch.long)
         return tuple(t[idx] for t in self.tensors)
     def retain(self, res, b): return res
 
-    def new(self, dataset=None, cls=None, **kwargs):
-        "Same data: another preloaded view; other data (e.g. `test_dl`): an ordinary TfmdDL with the same item pipeline."
-        if dataset is None or dataset is self.dataset:
-            res = super().new(dataset, cls, **kwargs)
-            res.tensors, res.item_pipe = self.tensors, self.item_pipe
-            return res
-        kw = dict(bs=self.bs, shuffle=False, drop_last=False, before_batch=self.before_batch, after_batch=self.after_batch,
-                  device=self.device, do_setup=False)
-        res = TfmdDL(dataset, after_item=self.item_pipe, **{**kw, **kwargs})
-        if not getattr(self, '_types', None): self._one_pass()
-        res._n_inp, res._types = self._n_inp, self._types  # as fastai's own `new` does: an empty copy still decodes
+# %% ../../nbs/02_data.block.ipynb #b14859b6
+@patch(cls_method=True)
+def from_dl(cls:PreloadedDL, dl:TfmdDL)->PreloadedDL:
+    "Preload every item of `dl` through its `after_item` pipeline."
+    items = [dl.do_item(i) for i in range(len(dl.dataset))]
+    tensors = tuple(dl.create_batch(items)) if items else ()
+    return cls(dl.dataset, tensors=tensors, item_pipe=dl.after_item, bs=dl.bs, shuffle=dl.shuffle, drop_last=dl.drop_last,
+               before_batch=dl.before_batch, after_batch=dl.after_batch, device=dl.device, do_setup=False, num_workers=0)
+
+# %% ../../nbs/02_data.block.ipynb #113361cc
+@patch
+def new(self:PreloadedDL, dataset=None, cls=None, **kwargs):
+    "Same data: another preloaded view; other data (e.g. `test_dl`): an ordinary TfmdDL with the same item pipeline."
+    if dataset is None or dataset is self.dataset:
+        res = super(PreloadedDL, self).new(dataset, cls, **kwargs)
+        res.tensors, res.item_pipe = self.tensors, self.item_pipe
         return res
+    kw = dict(bs=self.bs, shuffle=False, drop_last=False, before_batch=self.before_batch, after_batch=self.after_batch,
+              device=self.device, do_setup=False)
+    res = TfmdDL(dataset, after_item=self.item_pipe, **{**kw, **kwargs})
+    if not getattr(self, '_types', None): self._one_pass()
+    res._n_inp, res._types = self._n_inp, self._types  # as fastai's own `new` does: an empty copy still decodes
+    return res
 
-# %% ../../nbs/02_data.block.ipynb #e6f28af8
-def _bool_col(s:pd.Series)->np.ndarray:
-    return s.astype(str).str.strip().str.lower().isin(['true', '1', '1.0', 'yes']).to_numpy()
-
-def _check_repeats(items, key, is_valid, label_cols, valid_col):
-    "Warn when an image is on several rows; refuse when its rows fall on both sides of the split."
-    dup = key.duplicated(keep=False).to_numpy()
-    if not dup.any(): return
-    rows_of = lambda f: items.loc[(key == f).to_numpy(), '_row'].tolist()
-    sides = pd.Series(is_valid[dup]).groupby(key[dup].to_numpy()).nunique()
-    split = sides.index[sides > 1]
-    if len(split):
-        raise ValueError(f"image {split[0]!r} is on rows {rows_of(split[0])} with {valid_col!r} both True and False, so it would be trained "
-                         f"and validated on ({len(split)} such image(s)); give all rows of one image the same {valid_col!r}")
-    first = key[dup].iloc[0]
-    differ = int(items[dup].groupby(key[dup].to_numpy())[label_cols].nunique().gt(1).any(axis=1).sum())
-    warnings.warn(f"{key[dup].nunique()} image(s) are on more than one row (first: {first!r} on rows {rows_of(first)}), {differ} of them with "
-                  f"different labels; each row counts as one example (several annotators?), and all rows of one image stay on one side of the split", stacklevel=3)
-
-def _image_keys(items:pd.DataFrame, fn_col:str, img_col:str|None=None)->pd.Series:
-    "One key per image, to find an image on several rows: its file name normalized ('a/../b.png' is 'b.png'), or the id of an in-memory image."
-    return items[img_col].map(id) if img_col else items[fn_col].map(lambda f: os.path.normpath(str(f)))
-
-def _image_size(row, path, fn_col, img_col):
-    "(width, height) of a row's image, reading only the file header."
-    if img_col: a = np.asarray(row[img_col]); return a.shape[1], a.shape[0]
-    with PIL.Image.open(Path(path)/str(row[fn_col])) as im: return im.size
-
+# %% ../../nbs/02_data.block.ipynb #669b2037
 class RegressionDataLoaders(DataLoaders):
     "DataLoaders for image regression that know their targets (`target_spec`) and the rows they skipped (`skipped`)."
     target_spec, skipped, df = None, None, None
@@ -238,7 +120,7 @@ class RegressionDataLoaders(DataLoaders):
         res.target_spec, res.skipped = self.target_spec, (None if self.skipped is None else self.skipped.iloc[:0])
         return res
 
-# %% ../../nbs/02_data.block.ipynb #1b497a44
+# %% ../../nbs/02_data.block.ipynb #70b775e1
 @patch(cls_method=True)
 def from_df(cls:RegressionDataLoaders,
             df:pd.DataFrame,          # one row per image
@@ -264,54 +146,126 @@ def from_df(cls:RegressionDataLoaders,
            )->RegressionDataLoaders:
     "Image regression DataLoaders from a DataFrame, validated first, with targets in original units."
     label_cols = [label_col] if isinstance(label_col, str) else list(label_col)
+    _check_loader_args(target_kind, bs, img_size)
+    items, is_valid, skipped = _checked_rows(df, path, fn_col, label_cols, valid_col, valid_pct, target_kind, img_col, category_col,
+                                             seed, on_bad, allow_outside)
+    vocab = sorted(items[category_col].unique()) if category_col else None
+    spec = _keypoint_spec(items, is_valid, label_cols, path, fn_col, img_col, standardize, units) if target_kind == 'keypoints' else None
+    img_size = img_size or settings()['img_size']
+    y_block = PointBlock if target_kind == 'keypoints' else RegressionTargetBlock(label_cols, target_kind, units, standardize)
+    getters = [ImageReader(path, fn_col, img_col), LabelReader(label_cols, target_kind)] + ([ColReader(category_col)] if category_col else [])
+    dblock = DataBlock(blocks=(ImageBlock, y_block) + ((CategoryBlock(vocab=vocab),) if category_col else ()), getters=getters, n_inp=1,
+                       splitter=IndexSplitter(np.flatnonzero(is_valid)), item_tfms=ifnone(item_tfms, [Resize(img_size, method='squash')]),
+                       batch_tfms=ifnone(batch_tfms, [Normalize()]))
+    dls = dblock.dataloaders(items, bs=max(1, min(bs, int((~is_valid).sum()))), path=path, **kwargs)
+    preload = ifnone(preload, item_tfms is None and len(items) * 3 * img_size**2 < 2**30)
+    return _regression_loaders(cls, dls, spec or find_target_spec(dls), vocab, skipped, preload, getters[0])
+
+# %% ../../nbs/02_data.block.ipynb #15f111da
+def _check_loader_args(target_kind, bs, img_size):
+    "Refuse an unknown target kind, and a batch size or image size that is not a whole number large enough."
     if target_kind not in TARGET_KINDS: raise ValueError(f"target_kind={target_kind!r} is not one of {TARGET_KINDS}")
     for k, v, lo in (('bs', bs, 1), ('img_size', img_size, 8)):
-        if v is not None and (not _is_int(v) or v < lo): raise ValueError(f"{k}={v!r}: use a whole number >= {lo}")
+        if v is not None and (not is_int(v) or v < lo): raise ValueError(f"{k}={v!r}: use a whole number >= {lo}")
+
+# %% ../../nbs/02_data.block.ipynb #c0ae7e48
+def _checked_rows(df, path, fn_col, label_cols, valid_col, valid_pct, target_kind, img_col, category_col, seed, on_bad, allow_outside):
+    "`from_df`'s rows, checked: (good rows numbered by `_row`, validation flags, skipped rows)."
     good, skipped = validate_items(df, path=path, fn_col=fn_col, label_col=label_cols, valid_col=valid_col,
                                    target_kind=target_kind, img_col=img_col, on_bad=on_bad, allow_outside=allow_outside)
-    if category_col is not None:
-        if category_col not in df.columns:
-            raise ValueError(f"category_col={category_col!r} is not a column; the columns are {list(df.columns)}")
-        missing = good.index[good[category_col].isna()].tolist()
-        if missing: raise ValueError(f"rows {missing[:10]} have no value in category column {category_col!r} ({len(missing)} in all); fill them or drop those rows")
+    _check_category(df, good, category_col)
     items = good.copy()
     items['_row'] = good.index
     items = items.reset_index(drop=True)
     seed = settings()['seed'] if seed is None else seed
     seed_everything(seed)
-    key = _image_keys(items, fn_col, img_col)  # one image, one key
-    if valid_col is not None: is_valid = _bool_col(items[valid_col])
-    else:
-        if not 0 < valid_pct < 1: raise ValueError(f"valid_pct={valid_pct} must be between 0 and 1 (exclusive), or give valid_col")
-        files = key.unique()                        # split images, not rows: an image on several rows stays on one side
-        is_valid = key.isin(files[RandomSplitter(valid_pct, seed=seed)(files)[1]]).to_numpy()
-    _check_repeats(items, key, is_valid, label_cols, valid_col)
+    key = image_keys(items, fn_col, img_col)  # one image, one key
+    is_valid = bool_flags(items[valid_col]) if valid_col is not None else _random_split(key, valid_pct, seed)
+    check_repeated_images(items, key, is_valid, label_cols, valid_col, stacklevel=4)  # the warning points at the call of `from_df`
+    _check_split_sizes(is_valid)
+    if category_col: items[category_col] = items[category_col].astype(str)
+    return items, is_valid, skipped
+
+# %% ../../nbs/02_data.block.ipynb #ef9193ac
+def _check_category(df, good, category_col):
+    "Refuse a `category_col` that is not a column of `df`, or that is empty on some good rows."
+    if category_col is None: return
+    if category_col not in df.columns:
+        raise ValueError(f"category_col={category_col!r} is not a column; the columns are {list(df.columns)}")
+    missing = good.index[good[category_col].isna()].tolist()
+    if missing: raise ValueError(f"rows {missing[:10]} have no value in category column {category_col!r} ({len(missing)} in all); fill them or drop those rows")
+
+# %% ../../nbs/02_data.block.ipynb #afd304d7
+def _random_split(key:pd.Series, valid_pct:float, seed:int)->np.ndarray:
+    "Validation flags for a random split of the images (not the rows) in `key`: an image on several rows stays on one side."
+    if not 0 < valid_pct < 1: raise ValueError(f"valid_pct={valid_pct} must be between 0 and 1 (exclusive), or give valid_col")
+    files = key.unique()
+    return key.isin(files[RandomSplitter(valid_pct, seed=seed)(files)[1]]).to_numpy()
+
+# %% ../../nbs/02_data.block.ipynb #945aa05a
+def _check_split_sizes(is_valid:np.ndarray):
+    "Refuse a split with no training or no validation row."
     n_train, n_valid = int((~is_valid).sum()), int(is_valid.sum())
     if n_train == 0 or n_valid == 0:
         raise ValueError(f"the split has {n_train} training and {n_valid} validation rows; both need at least one (check valid_col/valid_pct)")
-    train_labels = items.loc[~is_valid, label_cols].to_numpy(dtype=float)
-    if target_kind == 'keypoints':  # the model sees x, y scaled to [-1, 1] of each image; keep sizes to map back
-        items['_w'], items['_h'] = zip(*[_image_size(r, path, fn_col, img_col) for _, r in items.iterrows()])
-        wh = np.tile(items.loc[~is_valid, ['_w', '_h']].to_numpy(dtype=float), len(label_cols)//2)
-        train_labels = train_labels * 2 / wh - 1
-    vocab = sorted(items[category_col].astype(str).unique()) if category_col else None
-    spec = TargetSpec.from_labels(label_cols, train_labels, kind=target_kind, standardize=standardize, units=units, vocab=vocab)
-    img_size = img_size or settings()['img_size']
-    if preload is None: preload = item_tfms is None and len(items) * 3 * img_size**2 < 2**30
-    if item_tfms is None: item_tfms = [Resize(img_size, method='squash')]
-    if batch_tfms is None: batch_tfms = [Normalize()]
-    y_block = PointBlock if target_kind == 'keypoints' else TransformBlock(type_tfms=RegressionTarget(spec))
-    blocks = (ImageBlock, y_block) + ((CategoryBlock(vocab=vocab),) if category_col else ())
-    getters = [ImageReader(path, fn_col, img_col), LabelReader(label_cols, target_kind)]
-    if category_col: getters.append(ColReader(category_col))
-    if category_col: items[category_col] = items[category_col].astype(str)
-    dblock = DataBlock(blocks=blocks, getters=getters, n_inp=1, splitter=IndexSplitter(np.flatnonzero(is_valid)),
-                       item_tfms=item_tfms, batch_tfms=batch_tfms)
-    dls = dblock.dataloaders(items, bs=max(1, min(bs, n_train)), path=path, **kwargs)
+
+# %% ../../nbs/02_data.block.ipynb #496be2d6
+def bool_flags(s:pd.Series, # a split column: bools, 0/1, or strings such as 'True', 'false', 'yes'
+              )->np.ndarray:  # bool array, True where `s` reads as true
+    "A column as bool flags: True, 1, '1', 'true' and 'yes' (any case, spaces ignored) are True, all else False."
+    return s.astype(str).str.strip().str.lower().isin(['true', '1', '1.0', 'yes']).to_numpy()
+
+# %% ../../nbs/02_data.block.ipynb #ecd55e75
+def image_keys(items:pd.DataFrame,    # one row per labelled image
+               fn_col:str,            # column of file names
+               img_col:str|None=None, # column of in-memory images, used instead of `fn_col`
+              )->pd.Series:           # one key per row; rows of one image share it
+    "One key per image, to find an image on several rows: its file name normalized ('a/../b.png' is 'b.png'), or the id of an in-memory image."
+    return items[img_col].map(id) if img_col else items[fn_col].map(lambda f: os.path.normpath(str(f)))
+
+# %% ../../nbs/02_data.block.ipynb #8ad8f8a9
+def check_repeated_images(items:pd.DataFrame,  # the rows, with their `df` index in column `_row`
+                          key:pd.Series,       # `image_keys` of the rows
+                          is_valid:np.ndarray, # validation flag of each row
+                          label_cols:list,     # the label columns, to count images whose rows disagree
+                          valid_col,           # the split column's name, for the messages
+                          stacklevel:int=2,    # of the warning: 2 points at the caller
+                         ):
+    "Warn when an image is on several rows; refuse when its rows fall on both sides of the split."
+    dup = key.duplicated(keep=False).to_numpy()
+    if not dup.any(): return
+    rows_of = lambda f: items.loc[(key == f).to_numpy(), '_row'].tolist()
+    sides = pd.Series(is_valid[dup]).groupby(key[dup].to_numpy()).nunique()
+    split = sides.index[sides > 1]
+    if len(split):
+        raise ValueError(f"image {split[0]!r} is on rows {rows_of(split[0])} with {valid_col!r} both True and False, so it would be trained "
+                         f"and validated on ({len(split)} such image(s)); give all rows of one image the same {valid_col!r}")
+    first = key[dup].iloc[0]
+    differ = int(items[dup].groupby(key[dup].to_numpy())[label_cols].nunique().gt(1).any(axis=1).sum())
+    warnings.warn(f"{key[dup].nunique()} image(s) are on more than one row (first: {first!r} on rows {rows_of(first)}), {differ} of them with "
+                  f"different labels; each row counts as one example (several annotators?), and all rows of one image stay on one side of the split", stacklevel=stacklevel)
+
+# %% ../../nbs/02_data.block.ipynb #d8b4a657
+def _keypoint_spec(items, is_valid, label_cols, path, fn_col, img_col, standardize, units)->TargetSpec:
+    "The keypoints' spec from the training points in [-1, 1] of each image; adds each image's size to `items` as `_w`, `_h`."
+    items['_w'], items['_h'] = zip(*[_image_size(r, path, fn_col, img_col) for _, r in items.iterrows()])
+    train = pixels_to_keypoints(items.loc[~is_valid, label_cols].to_numpy(dtype=float), items.loc[~is_valid, ['_w', '_h']].to_numpy(dtype=float))
+    return TargetSpec.from_labels(label_cols, train, kind='keypoints', standardize=standardize, units=units)
+
+# %% ../../nbs/02_data.block.ipynb #96f5b087
+def _image_size(row, path, fn_col, img_col):
+    "(width, height) of a row's image, reading only the file header."
+    if img_col: a = np.asarray(row[img_col]); return a.shape[1], a.shape[0]
+    with PIL.Image.open(Path(path)/str(row[fn_col])) as im: return im.size
+
+# %% ../../nbs/02_data.block.ipynb #60c87267
+def _regression_loaders(cls, dls, spec, vocab, skipped, preload, image_reader):
+    "`cls` over the loaders of `dls` (preloaded when asked), knowing the targets, the skipped rows and how a row becomes an image."
+    spec.vocab = vocab  # a multi-task head predicts the logits of `CategoryBlock`'s classes after the targets
     loaders = [PreloadedDL.from_dl(dl) for dl in dls.loaders] if preload else dls.loaders
     res = cls(*loaders, path=dls.path, device=dls.device)
     res.target_spec, res.skipped, res.c = spec, skipped, spec.n_out
-    res.image_reader = getters[0]   # how a row becomes an image, for the error analysis
+    res.image_reader = image_reader  # how a row becomes an image, for the error analysis
     return res
 
 # %% ../../nbs/02_data.block.ipynb #54f6cc96
@@ -338,29 +292,7 @@ def dataloaders(self:SynthData, **kwargs)->RegressionDataLoaders:
     kw = dict(img_col='image', label_col=self.label_cols, valid_col='is_valid', target_kind=self.target_kind, units=self.units)
     return RegressionDataLoaders.from_df(self.df, **{**kw, **kwargs})
 
-# %% ../../nbs/02_data.block.ipynb #67d8d84d
-def RegressionTargetBlock(names=None,            # one name per target (default 'y', or 'y0', 'y1', ...)
-                          kind:str='scalar',     # 'scalar' or 'circular' (degrees)
-                          units=None,            # a unit for all targets, or a dict name->unit
-                          standardize:bool=True, # train on standardized targets
-                          period:float=360.,     # one turn, for circular targets
-                         )->TransformBlock:
-    "A `TransformBlock` for regression targets whose statistics are learnt from the training split (as `CategoryBlock` learns its vocab)."
-    if kind == 'keypoints': raise ValueError("kind='keypoints' needs each image's size to scale the points: use RegressionDataLoaders.from_df (fastai's PointBlock)")
-    if kind not in TARGET_KINDS: raise ValueError(f"kind={kind!r} is not one of {TARGET_KINDS}")
-    return TransformBlock(type_tfms=RegressionTarget(names=None if names is None else [names] if isinstance(names, str) else list(names),
-                                                     kind=kind, units=units, standardize=standardize, period=period))
-
-def find_target_spec(dls)->TargetSpec|None:
-    "The `TargetSpec` of DataLoaders: `dls.target_spec` (from `from_df`) or the one a `RegressionTargetBlock` learnt."
-    spec = getattr(dls, 'target_spec', None)
-    if spec is not None: return spec
-    for pipe in getattr(getattr(dls, 'train_ds', None), 'tfms', None) or []:
-        for f in getattr(pipe, 'fs', []):
-            if isinstance(f, RegressionTarget) and f.spec is not None: return f.spec
-    return None
-
-# %% ../../nbs/02_data.block.ipynb #2d1acafb
+# %% ../../nbs/02_data.block.ipynb #149594a3
 @patch(cls_method=True)
 @delegates(RegressionDataLoaders.from_df, but=['df', 'path'])
 def from_csv(cls:RegressionDataLoaders,
@@ -373,6 +305,7 @@ def from_csv(cls:RegressionDataLoaders,
         raise FileNotFoundError(f"no CSV {path/csv_fname}; pass the folder that holds it as `path` and its name as `csv_fname`")
     return cls.from_df(pd.read_csv(path/csv_fname), path=path, **kwargs)
 
+# %% ../../nbs/02_data.block.ipynb #f882af9c
 @patch(cls_method=True)
 @delegates(RegressionDataLoaders.from_df, but=['df', 'path', 'fn_col'])
 def from_folder(cls:RegressionDataLoaders,
@@ -386,11 +319,13 @@ def from_folder(cls:RegressionDataLoaders,
     if not path.is_dir(): raise FileNotFoundError(f"folder {path} does not exist")
     if (label_re is None) == (csv_fname is None): raise ValueError("give exactly one of label_re (labels in file names) or csv_fname (labels in a CSV)")
     if csv_fname is not None: return cls.from_csv(path, csv_fname, label_col=label_col, **kwargs)
-    names = [label_col] if isinstance(label_col, str) else list(label_col)
-    try: pat = re.compile(label_re)
-    except re.error as e: raise ValueError(f"label_re={label_re!r} is not a valid regular expression ({e}); e.g. r'_count_([\\d.]+)\\.png$'") from None
-    if pat.groups != len(names):
-        raise ValueError(f"label_re has {pat.groups} group(s) but label_col names {len(names)} target(s) ({names}); one group per target")
+    df = _labels_from_names(path, label_re, [label_col] if isinstance(label_col, str) else list(label_col))
+    return cls.from_df(df, path=path, fn_col='fname', label_col=label_col, **kwargs)
+
+# %% ../../nbs/02_data.block.ipynb #52ecbf39
+def _labels_from_names(path:Path, label_re:str, names:list)->pd.DataFrame:
+    "A DataFrame of the image files under `path` (column 'fname') and the labels `label_re`'s groups read from their names."
+    pat = _label_pattern(label_re, names)
     files = sorted(get_image_files(path))
     if not files: raise FileNotFoundError(f"no image files under {path}")
     rows, unmatched = [], []
@@ -402,4 +337,13 @@ def from_folder(cls:RegressionDataLoaders,
         raise ValueError(f"{len(unmatched)} of {len(files)} file names do not match label_re={label_re!r}, e.g. {unmatched[:10]}; fix the pattern or move those files out of {path}")
     df = pd.DataFrame(rows)
     for n in names: df[n] = pd.to_numeric(df[n], errors='coerce')
-    return cls.from_df(df, path=path, fn_col='fname', label_col=label_col, **kwargs)
+    return df
+
+# %% ../../nbs/02_data.block.ipynb #097261a3
+def _label_pattern(label_re:str, names:list)->re.Pattern:
+    "`label_re` compiled, with one group per target name."
+    try: pat = re.compile(label_re)
+    except re.error as e: raise ValueError(f"label_re={label_re!r} is not a valid regular expression ({e}); e.g. r'_count_([\\d.]+)\\.png$'") from None
+    if pat.groups != len(names):
+        raise ValueError(f"label_re has {pat.groups} group(s) but label_col names {len(names)} target(s) ({names}); one group per target")
+    return pat

@@ -10,7 +10,10 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from PIL import Image
+from sklearn.datasets import load_digits
 from fastcore.basics import patch
+from ..core import is_int
+from ..targets import wrap_angle
 
 # %% auto #0
 __all__ = ['TASKS', 'SynthData', 'make_synthetic', 'digits_regression', 'save_synthetic']
@@ -31,20 +34,66 @@ class SynthData:
     size:int                   # images are `size` x `size` pixels
     seed:int                   # the seed that made them
 
-# %% ../../nbs/01_data.synth.ipynb #3179971e
+# %% ../../nbs/01_data.synth.ipynb #9345d90f
+def make_synthetic(
+    task:str,              # 'count', 'size', 'angle', 'position' or 'brightness' (see `TASKS`)
+    n:int=1000,            # number of images
+    size:int=64,           # images are `size` x `size` pixels, grayscale uint8
+    noise:float=0.,        # std of Gaussian label noise, in label units
+    outlier_frac:float=0., # fraction of rows whose label is replaced by a wrong one, far from the truth
+    valid_pct:float=0.2,   # fraction of rows flagged `is_valid`
+    seed:int=0,            # same seed, same images and labels
+    **task_kwargs          # count: min_count=0, max_count=9; size: min_radius, max_radius; position: n_points=2; brightness: min_level=60, max_level=240
+)->SynthData:              # images, labels, ground-truth masks and the noise floor
+    "Images whose regression label is known exactly, with the pixels that cause it."
+    _check_synthetic_args(task, n, size, noise, outlier_frac, valid_pct, seed, task_kwargs)
+    rng_img, rng_pix, *rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)]
+    canvas, masks, clean, (lo, hi) = _TASK_FNS[task](rng_img, n, size, **task_kwargs)
+    canvas += _PIXEL_NOISE * rng_pix.standard_normal(canvas.shape, dtype=np.float32)
+    images = np.clip(np.rint(canvas), 0, 255).astype(np.uint8)
+    if task == 'brightness': clean = np.array([img[m].mean() for img,m in zip(images, masks)])[:,None]
+    info = TASKS[task]
+    label_cols = info['label_cols'] or [f'{a}{i}' for i in range(clean.shape[1]//2) for a in 'xy']
+    return _finish(task, images, masks, clean.copy(), clean, lo, hi, label_cols, info['target_kind'], info['units'],
+                   float(noise), outlier_frac, valid_pct, size, seed, rngs, integer=task=='count')
+
+# %% ../../nbs/01_data.synth.ipynb #cfd74f07
+TASKS = {'count':      dict(label_cols=['count'], target_kind='scalar', units='shapes'),
+         'size':       dict(label_cols=['radius'], target_kind='scalar', units='px'),
+         'angle':      dict(label_cols=['angle'], target_kind='circular', units='deg'),
+         'position':   dict(label_cols=None, target_kind='keypoints', units='px'),
+         'brightness': dict(label_cols=['brightness'], target_kind='scalar', units='grey level')}
+
+# %% ../../nbs/01_data.synth.ipynb #d2f3e0b9
+def _check_synthetic_args(task, n, size, noise, outlier_frac, valid_pct, seed, task_kwargs):
+    "Refuse an unknown task, an argument out of range, or a keyword the task does not take, saying what it must be."
+    if task not in TASKS: raise ValueError(f"unknown task {task!r}; choose one of {', '.join(map(repr, TASKS))}")
+    _check_arg('n', n, is_int(n, numpy=True) and n >= 1, 'a whole number >= 1')
+    _check_arg('size', size, is_int(size, numpy=True) and 24 <= size <= 1024, 'a whole number from 24 to 1024')
+    _check_arg('noise', noise, isinstance(noise, (int, float)) and math.isfinite(noise) and noise >= 0, 'a number >= 0 (a std in label units)')
+    _check_arg('outlier_frac', outlier_frac, isinstance(outlier_frac, (int, float)) and 0 <= outlier_frac <= 0.5, 'a fraction from 0 to 0.5')
+    _check_arg('valid_pct', valid_pct, isinstance(valid_pct, (int, float)) and 0 <= valid_pct < 1, 'a fraction from 0 (included) to 1 (excluded)')
+    _check_arg('seed', seed, is_int(seed, numpy=True) and seed >= 0, 'a whole number >= 0')
+    allowed = list(inspect.signature(_TASK_FNS[task]).parameters)[3:]
+    bad = [k for k in task_kwargs if k not in allowed]
+    if bad: raise ValueError(f"task {task!r} takes no argument {bad[0]!r}; it accepts {', '.join(allowed) or 'none'}")
+
+# %% ../../nbs/01_data.synth.ipynb #a5db267a
+def _check_arg(name, value, ok, want):
+    "Raise a ValueError naming the argument `name`, its `value` and what it must be, unless `ok`."
+    if not ok: raise ValueError(f"{name}={value!r} is invalid: {name} must be {want}")
+
+# %% ../../nbs/01_data.synth.ipynb #83760d6e
 _GAP = 2.  # free pixels kept between the bounding circles of two shapes, so no two shapes touch, even diagonally
 _BG, _PIXEL_NOISE = 20., 8.  # background grey level and std of the Gaussian pixel noise
 
-def _check_arg(name, value, ok, want):
-    if not ok: raise ValueError(f"{name}={value!r} is invalid: {name} must be {want}")
-
-def _is_int(v): return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
+# %% ../../nbs/01_data.synth.ipynb #e48b77c7
 def _grid(size):
     "Pixel-centre coordinates X (1,size) and Y (size,1)."
     c = np.arange(size, dtype=np.float32) + 0.5
     return c[None,:], c[:,None]
 
+# %% ../../nbs/01_data.synth.ipynb #5dabf8b4
 def _draw(kind, X, Y, cx, cy, r):
     "Bool mask of a `kind` shape centred at (cx,cy) with half-size `r`."
     dx, dy = np.abs(X-cx), np.abs(Y-cy)
@@ -57,6 +106,7 @@ def _draw(kind, X, Y, cx, cy, r):
     if kind=='vbar':    return (dy <= r) & (dx <= max(1., 0.3*r))
     raise ValueError(f"unknown shape {kind!r}")
 
+# %% ../../nbs/01_data.synth.ipynb #96e8cd5f
 def _bound(kind, r):
     "Radius of a circle around the shape."
     return {'square': r*math.sqrt(2), 'plus': math.hypot(r, max(1., 0.3*r)), 'hbar': math.hypot(r, max(1., 0.3*r)),
@@ -86,7 +136,7 @@ def _place(rng, radii, size, fixed=(), tries=64):
         n_placed += 1
     return out
 
-# %% ../../nbs/01_data.synth.ipynb #89691259
+# %% ../../nbs/01_data.synth.ipynb #38194173
 def _render(size, shapes):
     "Grey levels (size,size) and target mask of `shapes`, a list of (kind, cx, cy, r, level, is_target)."
     X, Y = _grid(size)
@@ -101,13 +151,16 @@ def _render(size, shapes):
         if is_target: mask[rows, cols] |= m
     return canvas, mask
 
+# %% ../../nbs/01_data.synth.ipynb #a6b9fa64
 def _level(rng, lo=110, hi=255): return rng.uniform(lo, hi)
 
+# %% ../../nbs/01_data.synth.ipynb #91183771
 def _images(rng, n, size, draw_one):
     "Stack `draw_one(rng)` -> (canvas, mask, label) over `n` images."
     canvases, masks, labels = zip(*[draw_one(rng) for _ in range(n)])
     return np.stack(canvases), np.stack(masks), np.array(labels, dtype=float).reshape(n, -1)
 
+# %% ../../nbs/01_data.synth.ipynb #96217632
 def _place_all(rng, radii, size, fixed=(), what='shapes', fix='a larger size'):
     "`_place`, retried until every shape fits."
     for _ in range(50):
@@ -117,7 +170,7 @@ def _place_all(rng, radii, size, fixed=(), what='shapes', fix='a larger size'):
 
 # %% ../../nbs/01_data.synth.ipynb #caf94936
 def _count(rng, n, size, min_count=0, max_count=9):
-    if not (_is_int(min_count) and _is_int(max_count) and 0 <= min_count < max_count):
+    if not (is_int(min_count, numpy=True) and is_int(max_count, numpy=True) and 0 <= min_count < max_count):
         raise ValueError(f"min_count={min_count!r} and max_count={max_count!r} must be whole numbers with 0 <= min_count < max_count")
     r = max(2., size/16)
     def one(rng):
@@ -163,13 +216,14 @@ def _angle(rng, n, size):
         return canvas, mask, theta
     return *_images(rng, n, size, one), (0., 360.)
 
-# %% ../../nbs/01_data.synth.ipynb #a9dac82f
+# %% ../../nbs/01_data.synth.ipynb #35164d63
 _MARKERS = ['disk', 'square', 'diamond', 'ring', 'plus']
 
 def _marker_sizes(size):
     r = max(2., size/16)
     return {'disk': r, 'square': 0.9*r, 'diamond': 1.25*r, 'ring': 1.1*r, 'plus': 1.25*r}
 
+# %% ../../nbs/01_data.synth.ipynb #71bc0045
 def _position(rng, n, size, n_points=2):
     if not (isinstance(n_points, (int, np.integer)) and 1 <= n_points <= len(_MARKERS)):
         raise ValueError(f"n_points={n_points!r} is invalid: n_points must be a whole number from 1 to {len(_MARKERS)}")
@@ -200,19 +254,14 @@ def _brightness(rng, n, size, min_level=60, max_level=240):
         return *_render(size, shapes), np.nan
     return *_images(rng, n, size, one), (min_level, max_level)
 
-# %% ../../nbs/01_data.synth.ipynb #534f10f0
-TASKS = {'count':      dict(label_cols=['count'], target_kind='scalar', units='shapes'),
-         'size':       dict(label_cols=['radius'], target_kind='scalar', units='px'),
-         'angle':      dict(label_cols=['angle'], target_kind='circular', units='deg'),
-         'position':   dict(label_cols=None, target_kind='keypoints', units='px'),
-         'brightness': dict(label_cols=['brightness'], target_kind='scalar', units='grey level')}
+# %% ../../nbs/01_data.synth.ipynb #ded62710
 _TASK_FNS = {'count': _count, 'size': _size, 'angle': _angle, 'position': _position, 'brightness': _brightness}
 
-# %% ../../nbs/01_data.synth.ipynb #30efedb2
+# %% ../../nbs/01_data.synth.ipynb #02daade5
 def _far_labels(rng, clean, lo, hi, gap, circular=False, integer=False):
     "Labels drawn uniformly from [lo,hi] at least `gap` away from `clean`."
     clean = np.asarray(clean, dtype=float)
-    if circular: return (clean + rng.uniform(gap, 360 - gap, size=clean.shape)) % 360
+    if circular: return wrap_angle(clean + rng.uniform(gap, 360 - gap, size=clean.shape))
     if integer:
         vals = np.arange(math.ceil(lo), math.floor(hi) + 1)
         return np.array([rng.choice(vals[np.abs(vals - c) >= gap]) for c in clean.ravel()], dtype=float).reshape(clean.shape)
@@ -220,69 +269,40 @@ def _far_labels(rng, clean, lo, hi, gap, circular=False, integer=False):
     u = rng.uniform(0, 1, size=clean.shape) * (left + right)
     return np.where(u < left, lo + u, clean + gap + (u - left))
 
+# %% ../../nbs/01_data.synth.ipynb #eed0a6a4
 def _outlier_gap(lo, hi, noise, circular=False):
     "How far an outlier is from the truth: a quarter of the label range, or 3 noise stds if more (at most 45% of the range)."
     span = 360. if circular else hi - lo
     return min(max(0.25*span, 3*noise), 0.45*span)
 
-# %% ../../nbs/01_data.synth.ipynb #864cdc8c
+# %% ../../nbs/01_data.synth.ipynb #50bb2e97
 def _finish(task, images, masks, labels, clean, lo, hi, label_cols, target_kind, units, noise, outlier_frac, valid_pct, size, seed, rngs, integer=False):
     "Label noise, outliers and split (each from its own rng in `rngs`), then the `SynthData`."
     rng_noise, rng_out, rng_split = rngs
-    n = len(images)
-    circular = target_kind == 'circular'
+    n, whole = len(images), integer and noise == 0  # counts stay whole numbers without label noise
     if noise > 0:
         labels = labels + rng_noise.normal(0, noise, size=labels.shape)
-        if circular: labels = labels % 360
-    n_out = int(round(outlier_frac * n))
-    corrupted = np.zeros(n, dtype=bool)
-    corrupted[rng_out.permutation(n)[:n_out]] = True
-    if n_out:
-        gap = _outlier_gap(lo, hi, noise, circular)
-        labels[corrupted] = _far_labels(rng_out, clean[corrupted], lo, hi, gap, circular, integer=integer and noise == 0)
+        if target_kind == 'circular': labels = wrap_angle(labels)
+    corrupted = _corrupt(rng_out, labels, clean, lo, hi, noise, outlier_frac, target_kind == 'circular', whole)
     is_valid = np.zeros(n, dtype=bool)
     is_valid[rng_split.permutation(n)[:int(round(valid_pct * n))]] = True
-    cast = (lambda a: a.round().astype(np.int64)) if integer and noise == 0 else (lambda a: a)
     df = pd.DataFrame({'image': list(images)})
-    for i,col in enumerate(label_cols): df[col] = cast(labels[:,i])
+    for i,col in enumerate(label_cols): df[col] = labels[:,i].round().astype(np.int64) if whole else labels[:,i]
     df['is_valid'] = is_valid
     clean_df = pd.DataFrame({col: (clean[:,i].round().astype(np.int64) if integer else clean[:,i]) for i,col in enumerate(label_cols)})
     return SynthData(task=task, df=df, label_cols=list(label_cols), target_kind=target_kind, masks=masks,
                      noise_floor=float(noise*math.sqrt(2/math.pi)), corrupted=corrupted, clean_labels=clean_df,
                      units=units, size=size, seed=seed)
 
-# %% ../../nbs/01_data.synth.ipynb #dd1a881a
-def make_synthetic(
-    task:str,              # 'count', 'size', 'angle', 'position' or 'brightness' (see `TASKS`)
-    n:int=1000,            # number of images
-    size:int=64,           # images are `size` x `size` pixels, grayscale uint8
-    noise:float=0.,        # std of Gaussian label noise, in label units
-    outlier_frac:float=0., # fraction of rows whose label is replaced by a wrong one, far from the truth
-    valid_pct:float=0.2,   # fraction of rows flagged `is_valid`
-    seed:int=0,            # same seed, same images and labels
-    **task_kwargs          # count: min_count=0, max_count=9; size: min_radius, max_radius; position: n_points=2; brightness: min_level=60, max_level=240
-)->SynthData:              # images, labels, ground-truth masks and the noise floor
-    "Images whose regression label is known exactly, with the pixels that cause it."
-    if task not in TASKS: raise ValueError(f"unknown task {task!r}; choose one of {', '.join(map(repr, TASKS))}")
-    _check_arg('n', n, _is_int(n) and n >= 1, 'a whole number >= 1')
-    _check_arg('size', size, _is_int(size) and 24 <= size <= 1024, 'a whole number from 24 to 1024')
-    _check_arg('noise', noise, isinstance(noise, (int, float)) and math.isfinite(noise) and noise >= 0, 'a number >= 0 (a std in label units)')
-    _check_arg('outlier_frac', outlier_frac, isinstance(outlier_frac, (int, float)) and 0 <= outlier_frac <= 0.5, 'a fraction from 0 to 0.5')
-    _check_arg('valid_pct', valid_pct, isinstance(valid_pct, (int, float)) and 0 <= valid_pct < 1, 'a fraction from 0 (included) to 1 (excluded)')
-    _check_arg('seed', seed, _is_int(seed) and seed >= 0, 'a whole number >= 0')
-    fn = _TASK_FNS[task]
-    allowed = list(inspect.signature(fn).parameters)[3:]
-    bad = [k for k in task_kwargs if k not in allowed]
-    if bad: raise ValueError(f"task {task!r} takes no argument {bad[0]!r}; it accepts {', '.join(allowed) or 'none'}")
-    rng_img, rng_pix, *rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)]
-    canvas, masks, clean, (lo, hi) = fn(rng_img, n, size, **task_kwargs)
-    canvas += _PIXEL_NOISE * rng_pix.standard_normal(canvas.shape, dtype=np.float32)
-    images = np.clip(np.rint(canvas), 0, 255).astype(np.uint8)
-    if task == 'brightness': clean = np.array([img[m].mean() for img,m in zip(images, masks)])[:,None]
-    info = TASKS[task]
-    label_cols = info['label_cols'] or [f'{a}{i}' for i in range(clean.shape[1]//2) for a in 'xy']
-    return _finish(task, images, masks, clean.copy(), clean, lo, hi, label_cols, info['target_kind'], info['units'],
-                   float(noise), outlier_frac, valid_pct, size, seed, rngs, integer=task=='count')
+# %% ../../nbs/01_data.synth.ipynb #43be893d
+def _corrupt(rng, labels, clean, lo, hi, noise, outlier_frac, circular, integer):
+    "Replace `outlier_frac` of the rows of `labels` (in place) by labels far from `clean`; the bool mask of those rows."
+    n = len(labels)
+    n_out = int(round(outlier_frac * n))
+    corrupted = np.zeros(n, dtype=bool)
+    corrupted[rng.permutation(n)[:n_out]] = True
+    if n_out: labels[corrupted] = _far_labels(rng, clean[corrupted], lo, hi, _outlier_gap(lo, hi, noise, circular), circular, integer=integer)
+    return corrupted
 
 # %% ../../nbs/01_data.synth.ipynb #7011883e
 @patch
@@ -290,7 +310,7 @@ def __repr__(self:SynthData):
     return (f"SynthData(task={self.task!r}, n={len(self.df)}, size={self.size}, labels={self.label_cols}, "
             f"kind={self.target_kind!r}, units={self.units!r}, noise_floor={self.noise_floor:.3g}, corrupted={int(self.corrupted.sum())})")
 
-# %% ../../nbs/01_data.synth.ipynb #d088b438
+# %% ../../nbs/01_data.synth.ipynb #f7cdefa6
 @patch
 def show(self:SynthData,
          n:int=8,     # how many images, from the first row
@@ -302,22 +322,28 @@ def show(self:SynthData,
     fig, axs = plt.subplots(nrows, ncols, figsize=(1.3*ncols, 1.45*nrows), squeeze=False)
     for i, ax in enumerate(axs.flat):
         ax.axis('off')
-        if i >= n: continue
-        row = self.df.iloc[i]
-        ax.imshow(row['image'], cmap='gray', vmin=0, vmax=255)
-        vals = row[self.label_cols].astype(float).values
-        if self.target_kind == 'keypoints':
-            pts = vals.reshape(-1, 2) - 0.5  # imshow puts the centre of pixel j at j
-            ax.scatter(pts[:,0], pts[:,1], c=[f'C{k}' for k in range(len(pts))], s=12)
-            title = f'{len(pts)} points'
-        else:
-            title = ', '.join(f'{c}={v:.3g}' for c, v in zip(self.label_cols, vals))
-            if self.corrupted[i]: title += ' (true ' + ', '.join(f'{v:.3g}' for v in self.clean_labels.iloc[i]) + ')'
-        if 'digit' in self.df: title += f" ({row['digit']})"
-        ax.set_title(title, fontsize=7, color='red' if self.corrupted[i] else 'black')
+        if i < n: self._show_one(i, ax)
     fig.tight_layout()
+    return axs
 
-# %% ../../nbs/01_data.synth.ipynb #0d9c944b
+# %% ../../nbs/01_data.synth.ipynb #381f97fe
+@patch
+def _show_one(self:SynthData, i, ax):
+    "Draw image `i` on `ax`, titled with its labels (and the true ones, in red, when corrupted); keypoints as dots."
+    row = self.df.iloc[i]
+    ax.imshow(row['image'], cmap='gray', vmin=0, vmax=255)
+    vals = row[self.label_cols].astype(float).values
+    if self.target_kind == 'keypoints':
+        pts = vals.reshape(-1, 2) - 0.5  # imshow puts the centre of pixel j at j
+        ax.scatter(pts[:,0], pts[:,1], c=[f'C{k}' for k in range(len(pts))], s=12)
+        title = f'{len(pts)} points'
+    else:
+        title = ', '.join(f'{c}={v:.3g}' for c, v in zip(self.label_cols, vals))
+        if self.corrupted[i]: title += ' (true ' + ', '.join(f'{v:.3g}' for v in self.clean_labels.iloc[i]) + ')'
+    if 'digit' in self.df: title += f" ({row['digit']})"
+    ax.set_title(title, fontsize=7, color='red' if self.corrupted[i] else 'black')
+
+# %% ../../nbs/01_data.synth.ipynb #03b761c1
 def _upsample_digit(img8, size):
     "An 8x8 digit (0-16) upsampled (bilinear) to 70% of `size`, centred on a black `size` x `size` uint8 image."
     inner = max(2, round(0.7*size))
@@ -327,11 +353,12 @@ def _upsample_digit(img8, size):
     out[o:o+inner, o:o+inner] = digit
     return out
 
+# %% ../../nbs/01_data.synth.ipynb #467e2777
 def _rotate(img, angle):
     "Rotate a uint8 image by `angle` degrees, counter-clockwise on screen, about its centre; corners filled with 0."
     return np.asarray(Image.fromarray(img).rotate(float(angle), resample=Image.BILINEAR, fillcolor=0))
 
-# %% ../../nbs/01_data.synth.ipynb #244573cb
+# %% ../../nbs/01_data.synth.ipynb #558c3ca5
 def digits_regression(
     n:int|None=None,       # number of images; None uses all 1797 digits, more reuses digits at new angles
     size:int=32,           # images are `size` x `size` pixels
@@ -340,11 +367,7 @@ def digits_regression(
     seed:int=0,            # same seed, same images and angles
 )->SynthData:              # label 'angle' (degrees, positive = counter-clockwise), category column 'digit'
     "scikit-learn's handwritten digits, rotated by a known angle that is the regression label."
-    from sklearn.datasets import load_digits
-    _check_arg('n', n, n is None or (_is_int(n) and n >= 1), 'None (all 1797 digits) or a whole number >= 1')
-    _check_arg('size', size, _is_int(size) and 8 <= size <= 1024, 'a whole number from 8 to 1024')
-    _check_arg('max_angle', max_angle, isinstance(max_angle, (int, float)) and 0 <= max_angle <= 180, 'a number of degrees from 0 to 180')
-    _check_arg('valid_pct', valid_pct, isinstance(valid_pct, (int, float)) and 0 <= valid_pct < 1, 'a fraction from 0 (included) to 1 (excluded)')
+    _check_digits_args(n, size, max_angle, valid_pct)
     digits = load_digits()
     n_digits = len(digits.target)
     n = n_digits if n is None else n
@@ -358,6 +381,14 @@ def digits_regression(
     res.df.insert(2, 'digit', digits.target[idx])
     return res
 
+# %% ../../nbs/01_data.synth.ipynb #b668fc0e
+def _check_digits_args(n, size, max_angle, valid_pct):
+    "Refuse arguments of `digits_regression` out of range, saying what they must be."
+    _check_arg('n', n, n is None or (is_int(n, numpy=True) and n >= 1), 'None (all 1797 digits) or a whole number >= 1')
+    _check_arg('size', size, is_int(size, numpy=True) and 8 <= size <= 1024, 'a whole number from 8 to 1024')
+    _check_arg('max_angle', max_angle, isinstance(max_angle, (int, float)) and 0 <= max_angle <= 180, 'a number of degrees from 0 to 180')
+    _check_arg('valid_pct', valid_pct, isinstance(valid_pct, (int, float)) and 0 <= valid_pct < 1, 'a fraction from 0 (included) to 1 (excluded)')
+
 # %% ../../nbs/01_data.synth.ipynb #709d3ef9
 def save_synthetic(
     path:Path|str,              # folder to write into; created if missing
@@ -369,11 +400,7 @@ def save_synthetic(
     path = Path(path)
     if isinstance(data, str): data = make_synthetic(data, **kwargs)
     elif kwargs: raise ValueError(f"save_synthetic got {', '.join(kwargs)} but data is already a SynthData; pass a task name to make new data")
-    if path.exists() and not path.is_dir(): raise FileExistsError(f"{path} is a file, not a folder; choose a folder to save the data set in")
-    if path.exists() and any(path.iterdir()):
-        if not force: raise FileExistsError(f"folder {path} is not empty; pass force=True to write into it, or choose an empty folder")
-        for sub in ('images', 'masks'):
-            for f in (path/sub).glob('*.png'): f.unlink()
+    _clear_folder(path, force)
     (path/'images').mkdir(parents=True, exist_ok=True)
     if data.masks is not None: (path/'masks').mkdir(exist_ok=True)
     width = max(5, len(str(len(data.df) - 1)))
@@ -386,3 +413,12 @@ def save_synthetic(
     cols = ['fname', *data.label_cols, *(['digit'] if 'digit' in df else []), 'is_valid']
     df[cols].to_csv(path/'labels.csv', index=False)
     return replace(data, df=df)
+
+# %% ../../nbs/01_data.synth.ipynb #50d520d6
+def _clear_folder(path:Path, force:bool):
+    "Refuse a file, or a folder that holds files unless `force`; with `force`, delete its old images/ and masks/ PNGs."
+    if path.exists() and not path.is_dir(): raise FileExistsError(f"{path} is a file, not a folder; choose a folder to save the data set in")
+    if path.exists() and any(path.iterdir()):
+        if not force: raise FileExistsError(f"folder {path} is not empty; pass force=True to write into it, or choose an empty folder")
+        for sub in ('images', 'masks'):
+            for f in (path/sub).glob('*.png'): f.unlink()

@@ -8,9 +8,22 @@ import os, math, numbers, warnings, contextlib
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image, ImageFile
+from ..targets import TARGET_KINDS
 
 # %% auto #0
 __all__ = ['open_image', 'validate_items']
+
+# %% ../../nbs/01a_data.validate.ipynb #2042bc0b
+def open_image(item:str|os.PathLike|np.ndarray|Image.Image # a file path, an array of pixels, or a PIL image
+              )->Image.Image:                              # 8-bit RGB image
+    "Open `item` as an 8-bit RGB image: transparency on black, 16-bit scaled by 255/65535, floats in [0,1] times 255."
+    if isinstance(item, np.ndarray): return _array_to_rgb(item)
+    if isinstance(item, Image.Image): return _pil_to_rgb(item)
+    if isinstance(item, (str, os.PathLike)):
+        with Image.open(item) as im:
+            im.load()
+            return _pil_to_rgb(im)
+    raise TypeError(f"open_image takes a file path, a numpy array or a PIL image, got {type(item).__name__}")
 
 # %% ../../nbs/01a_data.validate.ipynb #557deb13
 def _to_uint8(arr:np.ndarray, # pixel values of any supported dtype
@@ -55,10 +68,11 @@ def _array_to_rgb(arr:np.ndarray,   # HxW, HxWx1, HxWx2, HxWx3 or HxWx4 pixels
     if n_channels in (2, 4): return _on_black(rgb, px[..., -1])
     return Image.fromarray(np.ascontiguousarray(rgb))
 
-# %% ../../nbs/01a_data.validate.ipynb #1c29e0b9
+# %% ../../nbs/01a_data.validate.ipynb #4766e10a
 _ALPHA_MODES = {'LA', 'La', 'PA', 'RGBA', 'RGBa'}
 _WIDE_MODES = {'I', 'I;16', 'I;16L', 'I;16B', 'I;16N', 'F'}
 
+# %% ../../nbs/01a_data.validate.ipynb #b74545a9
 def _pil_to_rgb(im:Image.Image)->Image.Image:
     "`im` as an 8-bit RGB image by the rules above."
     if im.mode in _WIDE_MODES:
@@ -75,43 +89,93 @@ def _pil_to_rgb(im:Image.Image)->Image.Image:
         return _on_black(rgba[..., :3], rgba[..., 3])
     return im if im.mode == 'RGB' else im.convert('RGB')
 
-# %% ../../nbs/01a_data.validate.ipynb #2042bc0b
-def open_image(item:str|os.PathLike|np.ndarray|Image.Image # a file path, an array of pixels, or a PIL image
-              )->Image.Image:                              # 8-bit RGB image
-    "Open `item` as an 8-bit RGB image: transparency on black, 16-bit scaled by 255/65535, floats in [0,1] times 255."
-    if isinstance(item, np.ndarray): return _array_to_rgb(item)
-    if isinstance(item, Image.Image): return _pil_to_rgb(item)
-    if isinstance(item, (str, os.PathLike)):
-        with Image.open(item) as im:
-            im.load()
-            return _pil_to_rgb(im)
-    raise TypeError(f"open_image takes a file path, a numpy array or a PIL image, got {type(item).__name__}")
+# %% ../../nbs/01a_data.validate.ipynb #343c2b68
+def validate_items(df:pd.DataFrame,        # one row per image
+                   path:str|os.PathLike='.', # folder the file names in `fn_col` are relative to
+                   fn_col:str='fname',     # column of image file names (not needed with `img_col`)
+                   label_col:str|list='label', # column, or list of columns, of regression targets
+                   valid_col:str|None=None, # boolean-like column, True for validation rows
+                   target_kind:str='scalar', # 'scalar', 'circular' or 'keypoints' (label columns x0,y0,x1,y1,... in pixels)
+                   n_targets:int|None=None, # expected number of label columns, when known
+                   img_col:str|None=None,  # column of in-memory numpy images, used instead of files
+                   on_bad:str='raise',     # 'raise': one error listing the bad rows; 'skip': drop them and return them
+                   allow_outside:bool=False, # accept file names that are absolute or climb out of `path` with '..'
+                  )->tuple[pd.DataFrame, pd.DataFrame]: # (good rows of `df`, index kept; skipped rows: `row`, `item`, `reason`)
+    "Check every row of `df` (columns, image files, labels, keypoints, split) before training; raise or skip the bad ones."
+    label_cols = _check_table(df, fn_col, label_col, valid_col, target_kind, n_targets, img_col, on_bad)
+    is_valid = None if valid_col is None else _valid_flags(df, valid_col)
+    bad, is_bad = _bad_rows(df, path, label_cols, target_kind, fn_col if img_col is None else img_col, img_col is not None, allow_outside)
+    if bad and on_bad == 'raise': raise ValueError(_bad_rows_message(bad, len(df)))
+    skipped = pd.DataFrame(bad, columns=['row', 'item', 'reason'])
+    if bad:
+        idx, item, reason = bad[0]
+        warnings.warn(f"validate_items skipped {len(bad)} of {len(df)} rows (first: row {idx} ({item}): {reason}); they are returned as `skipped`", stacklevel=2)
+    good = df[~is_bad]
+    _check_splits(len(good), len(bad), None if is_valid is None else is_valid[~is_bad], valid_col)
+    return good, skipped
 
-# %% ../../nbs/01a_data.validate.ipynb #2841bb1a
-_TARGET_KINDS = ('scalar', 'circular', 'keypoints')
+# %% ../../nbs/01a_data.validate.ipynb #decff9b4
+def _check_table(df:pd.DataFrame, fn_col, label_col, valid_col, target_kind, n_targets, img_col, on_bad)->list:
+    "Raise on a problem of the whole table (options, columns, number of targets, keypoint pairs); the label columns as a list."
+    if on_bad not in ('raise', 'skip'):
+        raise ValueError(f"on_bad={on_bad!r} is not an option; pass on_bad='raise' to stop at bad rows or on_bad='skip' to drop and return them")
+    if target_kind not in TARGET_KINDS: raise ValueError(f"target_kind={target_kind!r} is not an option; pass one of {list(TARGET_KINDS)}")
+    label_cols = list(label_col) if isinstance(label_col, (list, tuple, pd.Index)) else [label_col]
+    if not label_cols: raise ValueError("label_col is an empty list; pass the column (or list of columns) holding the targets")
+    if img_col is None: _require_column(df, fn_col, 'file name', "pass fn_col= the column of image file names, or img_col= a column of in-memory images")
+    else: _require_column(df, img_col, 'image', "pass img_col= the column of numpy images, or img_col=None to read files named in fn_col")
+    for c in label_cols: _require_column(df, c, 'label', "pass label_col= the column (or list of columns) holding the targets")
+    if valid_col is not None: _require_column(df, valid_col, 'validation', "pass valid_col= a boolean column (True for validation rows), or valid_col=None to split at random")
+    if n_targets is not None and n_targets != len(label_cols):
+        raise ValueError(f"wrong number of targets: n_targets={n_targets}, but label_col names {len(label_cols)} columns {label_cols}; "
+                         f"pass one label column per target, or fix n_targets")
+    if target_kind == 'keypoints' and len(label_cols) % 2:
+        raise ValueError(f"keypoints need label columns in x,y pairs, but label_col names {len(label_cols)} columns {label_cols}; "
+                         f"pass label_col=['x0', 'y0', 'x1', 'y1', ...]")
+    return label_cols
 
+# %% ../../nbs/01a_data.validate.ipynb #1dfefc7b
 def _require_column(df:pd.DataFrame, col, what:str, fix:str):
     "Raise a ValueError naming `col`, the columns that exist, and the argument to `fix`, unless `col` is in `df`."
     if col not in df.columns:
         raise ValueError(f"{what} column {col!r} is not in the DataFrame; its columns are {list(df.columns)}; {fix}")
 
-# %% ../../nbs/01a_data.validate.ipynb #f047a7d9
+# %% ../../nbs/01a_data.validate.ipynb #90ffea46
 def _valid_flags(df:pd.DataFrame, valid_col)->np.ndarray:
     "`df[valid_col]` as a bool array; True/False, 0/1 and 'True'/'False' are accepted."
     col = df[valid_col]
     if col.dtype == np.bool_: return col.to_numpy()
-    def flag(v):
-        if isinstance(v, (bool, np.bool_)): return bool(v)
-        if isinstance(v, numbers.Number) and v in (0, 1): return bool(v)
-        if isinstance(v, str) and v.strip().lower() in ('true', 'false', '0', '1'): return v.strip().lower() in ('true', '1')
-        return None
-    flags = [flag(v) for v in col.tolist()]
+    flags = [_flag(v) for v in col.tolist()]
     odd = [(idx, v) for idx, v, f in zip(df.index, col.tolist(), flags) if f is None]
     if odd:
         shown = ', '.join(f"row {idx} holds {v!r}" for idx, v in odd[:5]) + (f" and {len(odd)-5} more" if len(odd) > 5 else '')
         raise ValueError(f"valid_col {valid_col!r} must be boolean-like (True/False, 0/1 or 'True'/'False'), but {shown}; "
                          f"convert it, e.g. df[{valid_col!r}] = df[{valid_col!r}] == 'valid', or pass valid_col=None to split at random")
     return np.array(flags, dtype=bool)
+
+# %% ../../nbs/01a_data.validate.ipynb #d5fdcb00
+def _flag(v)->bool|None:
+    "A split value as a bool (True/False, 0/1, 'True'/'false'/'1'/'0'), or None when it is none of these."
+    if isinstance(v, (bool, np.bool_)): return bool(v)
+    if isinstance(v, numbers.Number) and v in (0, 1): return bool(v)
+    if isinstance(v, str) and v.strip().lower() in ('true', 'false', '0', '1'): return v.strip().lower() in ('true', '1')
+    return None
+
+# %% ../../nbs/01a_data.validate.ipynb #c28ff346
+def _bad_rows(df:pd.DataFrame, path, label_cols:list, target_kind:str, source:str, in_memory:bool, allow_outside:bool)->tuple:
+    "([(index, item, reasons)] of the bad rows of `df`, a bool array marking them)."
+    labels = df[label_cols].to_numpy(dtype=object).tolist()
+    bad, is_bad = [], np.zeros(len(df), dtype=bool)
+    with _truncated_images_fail():
+        for i, (idx, value, values) in enumerate(zip(df.index, df[source].tolist(), labels)):
+            reasons = [r for c, v in zip(label_cols, values) if (r := _label_problem(c, v))]
+            item, problem, size = _image_problem(value, path, source, in_memory, allow_outside)
+            if problem: reasons.append(problem)
+            elif target_kind == 'keypoints': reasons += _keypoint_problems(label_cols, values, size)
+            if reasons:
+                bad.append((idx, item, '; '.join(reasons)))
+                is_bad[i] = True
+    return bad, is_bad
 
 # %% ../../nbs/01a_data.validate.ipynb #644c761a
 def _label_problem(col, v)->str|None:
@@ -126,7 +190,7 @@ def _label_problem(col, v)->str|None:
     if math.isinf(x): return f"label {col!r} is {x}"
     return None
 
-# %% ../../nbs/01a_data.validate.ipynb #13d4b5f8
+# %% ../../nbs/01a_data.validate.ipynb #79062068
 @contextlib.contextmanager
 def _truncated_images_fail():
     "Within this block Pillow raises on a truncated file, whatever `ImageFile.LOAD_TRUNCATED_IMAGES` says."
@@ -135,31 +199,40 @@ def _truncated_images_fail():
     try: yield
     finally: ImageFile.LOAD_TRUNCATED_IMAGES = old
 
-def _is_missing(v)->bool: return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
-
-def _leaves(name)->bool:
-    "Does file name `name` point outside the folder it is relative to (an absolute path, or one that climbs with '..')?"
-    n = os.path.normpath(str(name))
-    return os.path.isabs(n) or n == os.pardir or n.startswith(os.pardir + os.sep)
-
+# %% ../../nbs/01a_data.validate.ipynb #368a9587
 def _image_problem(value, root:Path, source:str, in_memory:bool, allow_outside:bool=False)->tuple[str, str|None, tuple|None]:
     "The item's name, why it cannot be used (or None), and its (width, height) when it opens."
-    if in_memory:
-        if _is_missing(value): return '<array>', f"no image in column {source!r}", None
-        if not isinstance(value, (np.ndarray, Image.Image)): return '<array>', f"column {source!r} holds a {type(value).__name__}, not an image array", None
-        item, fn = '<array>', None
-    else:
-        if _is_missing(value) or (isinstance(value, str) and not value.strip()): return str(value), f"no file name in column {source!r}", None
-        if not isinstance(value, (str, os.PathLike)): return str(value), f"file name in column {source!r} is a {type(value).__name__}, not a path", None
-        item, fn = str(value), os.path.abspath(Path(root, value))
-        if not allow_outside and _leaves(value):
-            return item, f"file name {item!r} leads outside the data set's folder {os.path.abspath(root)}; keep images under it, or pass allow_outside=True", None
+    item, fn, problem = _item_name(value, root, source, in_memory, allow_outside)
+    if problem: return item, problem, None
     try: return item, None, open_image(value if in_memory else fn).size
     except FileNotFoundError: return item, f"missing file {fn}", None
     except IsADirectoryError: return item, f"{fn} is a folder, not an image file", None
     except Exception as e:
         where = f" {fn}" if fn else ''
         return item, f"unreadable image{where}: {e}", None
+
+# %% ../../nbs/01a_data.validate.ipynb #0a805b43
+def _item_name(value, root:Path, source:str, in_memory:bool, allow_outside:bool)->tuple:
+    "(the item's name for messages, its full file name or None, why it cannot be opened or None), before opening it."
+    if in_memory:
+        if _is_missing(value): return '<array>', None, f"no image in column {source!r}"
+        if not isinstance(value, (np.ndarray, Image.Image)): return '<array>', None, f"column {source!r} holds a {type(value).__name__}, not an image array"
+        return '<array>', None, None
+    if _is_missing(value) or (isinstance(value, str) and not value.strip()): return str(value), None, f"no file name in column {source!r}"
+    if not isinstance(value, (str, os.PathLike)): return str(value), None, f"file name in column {source!r} is a {type(value).__name__}, not a path"
+    item, fn = str(value), os.path.abspath(Path(root, value))
+    if not allow_outside and _leaves(value):
+        return item, fn, f"file name {item!r} leads outside the data set's folder {os.path.abspath(root)}; keep images under it, or pass allow_outside=True"
+    return item, fn, None
+
+# %% ../../nbs/01a_data.validate.ipynb #02ad4d5b
+def _is_missing(v)->bool: return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+# %% ../../nbs/01a_data.validate.ipynb #45e6e554
+def _leaves(name)->bool:
+    "Does file name `name` point outside the folder it is relative to (an absolute path, or one that climbs with '..')?"
+    n = os.path.normpath(str(name))
+    return os.path.isabs(n) or n == os.pardir or n.startswith(os.pardir + os.sep)
 
 # %% ../../nbs/01a_data.validate.ipynb #58f093b3
 def _keypoint_problems(label_cols:list, values:list, size:tuple)->list[str]:
@@ -194,55 +267,3 @@ def _check_splits(n_good:int, n_skipped:int, is_valid:np.ndarray|None, valid_col
     if not is_valid.any():
         raise ValueError(f"empty validation split: no row left{after} has valid_col {valid_col!r} True; "
                          f"set df[{valid_col!r}] to True for the rows to validate on, or pass valid_col=None to split at random")
-
-# %% ../../nbs/01a_data.validate.ipynb #990cdc81
-def validate_items(df:pd.DataFrame,        # one row per image
-                   path:str|os.PathLike='.', # folder the file names in `fn_col` are relative to
-                   fn_col:str='fname',     # column of image file names (not needed with `img_col`)
-                   label_col:str|list='label', # column, or list of columns, of regression targets
-                   valid_col:str|None=None, # boolean-like column, True for validation rows
-                   target_kind:str='scalar', # 'scalar', 'circular' or 'keypoints' (label columns x0,y0,x1,y1,... in pixels)
-                   n_targets:int|None=None, # expected number of label columns, when known
-                   img_col:str|None=None,  # column of in-memory numpy images, used instead of files
-                   on_bad:str='raise',     # 'raise': one error listing the bad rows; 'skip': drop them and return them
-                   allow_outside:bool=False, # accept file names that are absolute or climb out of `path` with '..'
-                  )->tuple[pd.DataFrame, pd.DataFrame]: # (good rows of `df`, index kept; skipped rows: `row`, `item`, `reason`)
-    "Check every row of `df` (columns, image files, labels, keypoints, split) before training; raise or skip the bad ones."
-    if on_bad not in ('raise', 'skip'):
-        raise ValueError(f"on_bad={on_bad!r} is not an option; pass on_bad='raise' to stop at bad rows or on_bad='skip' to drop and return them")
-    if target_kind not in _TARGET_KINDS: raise ValueError(f"target_kind={target_kind!r} is not an option; pass one of {list(_TARGET_KINDS)}")
-    label_cols = list(label_col) if isinstance(label_col, (list, tuple, pd.Index)) else [label_col]
-    if not label_cols: raise ValueError("label_col is an empty list; pass the column (or list of columns) holding the targets")
-    if img_col is None: _require_column(df, fn_col, 'file name', "pass fn_col= the column of image file names, or img_col= a column of in-memory images")
-    else: _require_column(df, img_col, 'image', "pass img_col= the column of numpy images, or img_col=None to read files named in fn_col")
-    for c in label_cols: _require_column(df, c, 'label', "pass label_col= the column (or list of columns) holding the targets")
-    if valid_col is not None: _require_column(df, valid_col, 'validation', "pass valid_col= a boolean column (True for validation rows), or valid_col=None to split at random")
-    if n_targets is not None and n_targets != len(label_cols):
-        raise ValueError(f"wrong number of targets: n_targets={n_targets}, but label_col names {len(label_cols)} columns {label_cols}; "
-                         f"pass one label column per target, or fix n_targets")
-    if target_kind == 'keypoints' and len(label_cols) % 2:
-        raise ValueError(f"keypoints need label columns in x,y pairs, but label_col names {len(label_cols)} columns {label_cols}; "
-                         f"pass label_col=['x0', 'y0', 'x1', 'y1', ...]")
-    is_valid = None if valid_col is None else _valid_flags(df, valid_col)
-
-    source = fn_col if img_col is None else img_col
-    labels = df[label_cols].to_numpy(dtype=object).tolist()
-    bad, is_bad = [], np.zeros(len(df), dtype=bool)
-    with _truncated_images_fail():
-        for i, (idx, value, values) in enumerate(zip(df.index, df[source].tolist(), labels)):
-            reasons = [r for c, v in zip(label_cols, values) if (r := _label_problem(c, v))]
-            item, problem, size = _image_problem(value, path, source, img_col is not None, allow_outside)
-            if problem: reasons.append(problem)
-            elif target_kind == 'keypoints': reasons += _keypoint_problems(label_cols, values, size)
-            if reasons:
-                bad.append((idx, item, '; '.join(reasons)))
-                is_bad[i] = True
-    if bad and on_bad == 'raise': raise ValueError(_bad_rows_message(bad, len(df)))
-
-    skipped = pd.DataFrame(bad, columns=['row', 'item', 'reason'])
-    if bad:
-        idx, item, reason = bad[0]
-        warnings.warn(f"validate_items skipped {len(bad)} of {len(df)} rows (first: row {idx} ({item}): {reason}); they are returned as `skipped`", stacklevel=2)
-    good = df[~is_bad]
-    _check_splits(len(good), len(bad), None if is_valid is None else is_valid[~is_bad], valid_col)
-    return good, skipped

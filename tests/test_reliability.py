@@ -80,7 +80,7 @@ def test_killed_interrupted_and_full_disk_runs_leave_the_previous_report(tmp_pat
     # a run holds the folder: a second fails at once and names it; then the first is killed outright (SIGKILL)
     p = subprocess.Popen(slow, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     running(p, tmp_path)
-    code, err = cli('--dataset', 'count', '--out', out, '--force', '--smoke', timeout=60)
+    code, err = cli('--dataset', 'count', '--out', out, '--force', '--smoke', timeout=180)   # a fresh interpreter imports torch and fastai first (10 s alone, more on a busy machine)
     assert code == 2 and f'is in use by visreg-report (pid {p.pid}' in err
     os.killpg(p.pid, signal.SIGKILL); p.wait()
     assert tree(out) == before and (tmp_path/'.rep.partial').is_dir()   # the killed run's work folder stays, hidden

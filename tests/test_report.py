@@ -1,5 +1,5 @@
 "The report template run end to end through `run_report` and `visreg-report`, with smoke parameters; outputs in tmp_path."
-import json, os, re, subprocess, sys
+import json, os, re, shutil, subprocess, sys, zipfile
 from pathlib import Path
 from html import escape
 import pandas as pd, pytest, nbformat
@@ -171,8 +171,13 @@ def test_wheel_install_runs_the_report(tmp_path):
     "A wheel carries the report template: installed into a fresh venv (with this environment's packages, --no-deps), visreg-report runs from another folder."
     import sysconfig
     repo, run = REPO, lambda *a, **kw: subprocess.run(*a, **{'cwd': START_DIR, 'env': START_ENV, **kw})   # in the session's folder and environment
-    whl = tmp_path/'whl'
-    run([sys.executable, '-m', 'pip', 'wheel', str(repo), '--no-deps', '--no-build-isolation', '-q', '-w', str(whl)], check=True, capture_output=True)
+    whl, src = tmp_path/'whl', tmp_path/'src'
+    # built from a copy without build/: setuptools reuses build/lib and never deletes a module removed since (pypa/setuptools#1871)
+    top = {'.git', '.venv', 'build', 'reports', 'tmp', 'screenshots', 'lessons-html'}   # the repository's own, not nbs/reports
+    shutil.copytree(repo, src, ignore=lambda d, names: [n for n in names if (Path(d) == repo and n in top) or n == '__pycache__' or n.endswith('.egg-info')])
+    run([sys.executable, '-m', 'pip', 'wheel', str(src), '--no-deps', '--no-build-isolation', '-q', '-w', str(whl)], check=True, capture_output=True)
+    shipped = {n for n in zipfile.ZipFile(next(whl.glob('*.whl'))).namelist() if n.startswith('visreg_nb/') and n.endswith('.py')}
+    assert shipped == {f.relative_to(repo).as_posix() for f in (repo/'visreg_nb').rglob('*.py')}, shipped ^ {f.relative_to(repo).as_posix() for f in (repo/'visreg_nb').rglob('*.py')}
     venv = tmp_path/'venv'
     run([sys.executable, '-m', 'venv', str(venv)], check=True, capture_output=True)
     site = next((venv/'lib').glob('python*/site-packages'))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #32f53714
 from __future__ import annotations
-import os, random, configparser, importlib.util, contextlib
+import os, random, configparser, importlib.util, contextlib, itertools
 from pathlib import Path
 import numpy as np, torch
 
@@ -97,7 +97,7 @@ def batch_outputs(model:torch.nn.Module, # run in eval mode, without gradients
                   fn=None,               # applied to each batch's output on the device, e.g. to select a column
                  )->torch.Tensor:        # the outputs, concatenated on the CPU
     "Outputs of `model` over `xs`, batch by batch, on the model's own device."
-    dev = next(model.parameters(), torch.empty(0)).device
+    dev = next(itertools.chain(model.parameters(), model.buffers()), torch.empty(0)).device   # a model without parameters may still hold buffers
     batches = (xs[i:i+bs] for i in range(0, len(xs), bs)) if isinstance(xs, torch.Tensor) else (b[0] if isinstance(b, (tuple, list)) else b for b in xs)
     outs = []
     with eval_mode(model), torch.no_grad():

@@ -220,7 +220,7 @@ def _check_rows(df:pd.DataFrame, folder:Path, p:dict):
     good, _ = validate_items(df, path=folder, fn_col=p['fn_col'], label_col=labels, target_kind=p['target_kind'], valid_col=valid)
     items = good.assign(_row=good.index)
     is_valid = bool_flags(items[valid]) if valid else np.zeros(len(items), bool)
-    check_repeated_images(items, image_keys(items, p['fn_col']), is_valid, labels, valid, stacklevel=3)
+    check_repeated_images(items, image_keys(items, p['fn_col']), is_valid, labels, valid, stacklevel=4)
     if p['target_kind'] == 'scalar': TargetSpec.from_labels(labels, items.loc[~is_valid, labels].to_numpy(float))  # constant labels
 
 # %% ../nbs/06_report.ipynb #a6dc6561

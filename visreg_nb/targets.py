@@ -28,9 +28,10 @@ def circular_error(pred,              # predicted angles (array, tensor or numbe
 def circular_residual(pred, y, period:float=360.):
     "Signed smallest difference `pred - y` on a circle of `period` (degrees by default); tensors stay tensors."
     if isinstance(pred, Tensor) or isinstance(y, Tensor):
-        return torch.remainder(torch.as_tensor(pred) - torch.as_tensor(y) + period/2, period) - period/2
+        d = torch.remainder(torch.as_tensor(pred) - torch.as_tensor(y), period)
+        return torch.where(d > period/2, d - period, d)
     d = (np.asarray(pred, float) - np.asarray(y, float)) % period
-    return np.where(d > period/2, d - period, d)
+    return np.where(d > period/2, d - period, d)[()]
 
 # %% ../nbs/01b_targets.ipynb #a0edda85
 def circular_mean(a, axis:int=-1, period:float=360.):
@@ -44,7 +45,7 @@ def wrap_angle(a,                  # angles (array or number), any range
               ):                   # the same angles in [0, period)
     "Angles into [0, period); a remainder that rounds up to `period` becomes 0."
     r = np.remainder(a, period)
-    return np.where(r >= period, r - period, r)
+    return np.where(r >= period, r - period, r)[()]   # [()]: a number stays a number, not a 0-d array
 
 # %% ../nbs/01b_targets.ipynb #c1rc5td1
 def circular_std(a, axis:int=-1, period:float=360.):

@@ -233,8 +233,8 @@ def plot(self:RandomizationCheck, ax=None): # the Axes
     ax = ax or plt.subplots(figsize=(5, 3))[1]
     ax.plot(range(len(self.table)), self.table.mean_spearman, 'o-', label='signed')
     ax.plot(range(len(self.table)), self.table.mean_abs_spearman, 's--', label='|ρ|')
-    ax.set_xticks(range(len(self.table))); ax.set_xticklabels(self.table.randomized, rotation=60, fontsize=7)
-    ax.axhline(0, color='gray', lw=0.5); ax.set_ylim(-1.05, 1.05); ax.legend(fontsize=7)
+    ax.set_xticks(range(len(self.table))); ax.set_xticklabels(self.table.randomized, rotation=60, fontsize=9)
+    ax.axhline(0, color='gray', lw=0.5); ax.set_ylim(-1.05, 1.05); ax.legend(fontsize=9)
     ax.set_ylabel('Spearman vs original'); ax.set_xlabel('randomized down to')
     return ax
 

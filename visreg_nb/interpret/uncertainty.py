@@ -83,7 +83,7 @@ def plot_calibration(y, mean, std,
     ax.plot(c.expected, c.observed, label=f"{label+': ' if label else ''}area {miscalibration_area(y, mean, std):.3f}, sharpness {sharpness(std):.3g}")
     ax.fill_between(c.expected, c.expected, c.observed, alpha=0.2)
     ax.set(xlabel='expected coverage', ylabel='observed coverage', title='calibration')
-    ax.legend(fontsize=6, loc='lower right')
+    ax.legend(fontsize=8, loc='lower right')
     return ax
 
 # %% ../../nbs/05b_interpret.uncertainty.ipynb #ef7d5af9

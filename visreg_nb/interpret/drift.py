@@ -182,7 +182,10 @@ def _has_labels(learn, items):
 # %% ../../nbs/05c_interpret.drift.ipynb #feae2268
 def _items_dl(learn, items, with_labels):
     "A test DataLoader of the items; if they do not fit the training DataFrame's columns, an error that says so."
-    try: return learn.dls.test_dl(items, with_labels=with_labels)
+    try:
+        dl = learn.dls.test_dl(items, with_labels=with_labels)
+        if len(items): dl.dataset[0]   # test_dl is lazy: read one item now, so a missing column fails here and not inside the model
+        return dl
     except Exception as e:
         raise ValueError(f"could not build a DataLoader from the items ({type(e).__name__}: {e}); pass a DataFrame with the "
                          "same image/file-name columns (and label columns, for errors) as the training DataFrame") from e

@@ -18,11 +18,7 @@ def circular_error(pred,              # predicted angles (array, tensor or numbe
                    period:float=360., # one full turn: 360 for degrees, 2*pi for radians
                   ):                  # absolute error along the circle, in [0, period/2]
     "Absolute difference between angles along the shorter arc: 359 vs 1 is 2."
-    if isinstance(pred, Tensor) or isinstance(target, Tensor):
-        d = torch.remainder(torch.as_tensor(pred) - torch.as_tensor(target), period)
-        return torch.minimum(d, period - d)
-    d = np.remainder(np.asarray(pred, dtype=float) - np.asarray(target, dtype=float), period)
-    return np.minimum(d, period - d)
+    return abs(circular_residual(pred, target, period))
 
 # %% ../nbs/01b_targets.ipynb #5fe20c93
 def circular_residual(pred, y, period:float=360.):

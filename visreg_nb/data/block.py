@@ -65,10 +65,12 @@ def RegressionTargetBlock(names=None,            # one name per target (default 
                                                      kind=kind, units=units, standardize=standardize, period=period))
 
 # %% ../../nbs/02_data.block.ipynb #d7817b5d
-def find_target_spec(dls)->TargetSpec|None:
+def find_target_spec(dls, # DataLoaders, or a Learner (its own `target_spec`, else its DataLoaders'); None gives None
+                    )->TargetSpec|None:
     "The `TargetSpec` of DataLoaders: `dls.target_spec` (from `from_df`) or the one a `RegressionTargetBlock` learnt."
     spec = getattr(dls, 'target_spec', None)
     if spec is not None: return spec
+    if 'dls' in getattr(dls, '__dict__', {}): return find_target_spec(dls.dls)   # a Learner (not getattr: DataLoaders delegate unknown names)
     for pipe in getattr(getattr(dls, 'train_ds', None), 'tfms', None) or []:
         for f in getattr(pipe, 'fs', []):
             if isinstance(f, RegressionTarget) and f.spec is not None: return f.spec

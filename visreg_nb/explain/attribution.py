@@ -34,8 +34,7 @@ def output_names(learn_or_model)->list|None:
 # %% ../../nbs/04_explain.attribution.ipynb #7b7bbf5a
 def _spec(learn):
     "The `TargetSpec` of a Learner: `learn.target_spec`, else the one `find_target_spec` finds in its data loaders; None for a plain model."
-    if learn is None: return None
-    return getattr(learn, 'target_spec', None) or find_target_spec(getattr(learn, 'dls', None))
+    return find_target_spec(learn)
 
 # %% ../../nbs/04_explain.attribution.ipynb #a9690e70
 def model_device(model:nn.Module)->torch.device:

@@ -339,7 +339,7 @@ def worst_residual_gallery(learn,                # a fastai Learner (with `dls`)
     idx = resolve_target(target, names, len(names) if names else None)
     dl = lrn.dls[ds_idx].new(shuffle=False, drop_last=False)
     p, y = _preds_targets(lrn, dl, idx)
-    spec = getattr(lrn, 'target_spec', None) or find_target_spec(lrn.dls)
+    spec = find_target_spec(lrn)
     res = circular_residual(p, y, getattr(spec, 'period', 360.)) if getattr(spec, 'kind', 'scalar') == 'circular' else p - y
     worst = res.abs().argsort(descending=True)[:n].tolist()
     sub = dl.items.iloc[worst] if hasattr(dl.items, 'iloc') else [dl.items[i] for i in worst]

@@ -157,7 +157,7 @@ def from_df(cls:RegressionDataLoaders,
     y_block = PointBlock if target_kind == 'keypoints' else RegressionTargetBlock(label_cols, target_kind, units, standardize)
     getters = [ImageReader(path, fn_col, img_col), LabelReader(label_cols, target_kind)] + ([ColReader(category_col)] if category_col else [])
     dblock = DataBlock(blocks=(ImageBlock, y_block) + ((CategoryBlock(vocab=vocab),) if category_col else ()), getters=getters, n_inp=1,
-                       splitter=IndexSplitter(np.flatnonzero(is_valid)), item_tfms=ifnone(item_tfms, [Resize(img_size, method='squash')]),
+                       splitter=IndexSplitter(np.flatnonzero(is_valid)), item_tfms=ifnone(item_tfms, [Resize(img_size, method=ResizeMethod.Squish)]),
                        batch_tfms=ifnone(batch_tfms, [Normalize()]))
     dls = dblock.dataloaders(items, bs=max(1, min(bs, int((~is_valid).sum()))), path=path, **kwargs)
     preload = ifnone(preload, item_tfms is None and len(items) * 3 * img_size**2 < 2**30)

@@ -184,7 +184,7 @@ def _photo_size(df:pd.DataFrame, p:dict, n:int=20)->int:
     for f in df[p['fn_col']].astype(str).head(n):
         try:
             with PIL.Image.open(Path(p['dataset']).parent/f) as im: sides.append(min(im.size))  # reads the header only
-        except (OSError, ValueError): continue   # an unreadable image is `check_dataset`'s to report, with its row
+        except Exception: continue   # unreadable, or too large to open (a decompression bomb): `check_dataset` reports it with its row
     return photo_size(n_train, float(np.median(sides)) if sides else None)
 
 # %% ../nbs/06_report.ipynb #c25d105a

@@ -44,7 +44,7 @@ REPORT_DEFAULTS = dict(dataset='digits', fn_col='fname', label_col='label', targ
                        learner_path=None, trust_learner=False)
 SMOKE = dict(epochs=1, max_items=300)        # smoke=True: what tests and lessons need, not a result
 PHOTO_SIZE, PHOTO_MAX_SIZE = 64, 128        # photos from a CSV: the image sides `photo_size` picks between (smoke runs: the smallest)
-PHOTO_PIXELS = 6.5e6                         # pixels in one training epoch that `photo_size` stays within: 1,600 photos at 64 px
+PHOTO_PIXELS = 6.5e6                         # pixels in one training epoch that `photo_size` stays within: just under 1,600 photos at 64 px
 PHOTO_EPOCHS = 30                            # photos from a CSV: epochs, measured in bench/bench_realdata.py
 SYNTH_SIZE, SYNTH_EPOCHS = 32, 8             # digits and synthetic tasks: their native size; `make report`'s 8 epochs
 MAX_IMG_SIZE = 1024                          # larger squares do not fit a laptop's memory at any useful batch size

@@ -98,7 +98,7 @@ lab: $(STAMP) $(JUPYTER_HOOK)
 # Benchmarks print ratios measured in one run (never timed tests); one torch thread, as in the tests,
 # because on shared cores two threads per process collapse under load. Results also go to bench/results.json.
 bench: $(STAMP)
-	@$(BIN)/python -c "import cleanlab" 2>/dev/null || $(BIN)/python -m pip install -q -e ".[bench]"
+	@$(BIN)/python -c "import cleanlab, plotly, anywidget" 2>/dev/null || $(BIN)/python -m pip install -q -e ".[bench]"
 	@cd bench && for f in bench_*.py; do echo "== bench/$$f"; OMP_NUM_THREADS=1 $(abspath $(BIN))/python $$f || exit 1; done
 
 # Before a release: the report (a fresh smoke one on digits, or REPORT=path/report.html) and lesson 01 in headless Chromium,

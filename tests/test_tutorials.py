@@ -1,4 +1,4 @@
-"""The ten lessons in nbs/tutorials (`make test` also runs each one, in smoke settings, through nbdev-test).
+"""The lessons in nbs/tutorials, every one listed in LESSONS (`make test` also runs each one, in smoke settings, through nbdev-test).
 Here: every lesson has its goals first, one `parameters` cell with `smoke`, an exercise whose check accepts the
 lesson's own solution (nbs/07_course.ipynb tests that each check rejects a plausible wrong answer), and that solution at
 the end, out of the student's way, never repeated by a hint. Every notebook in nbs/ stores no warnings and no machine
@@ -13,7 +13,8 @@ TUTORIALS = Path(__file__).resolve().parents[1]/'nbs'/'tutorials'
 LESSONS = {'01_regression_vs_classification': 'check_r2', '02_preparing_labels': 'check_angle_decode',
            '03_losses_noisy_labels': 'check_huber', '04_keypoints': 'check_keypoint_error', '05_gradcam': 'check_gradcam',
            '06_shap_ig_trust': 'check_pointing', '07_error_analysis': 'check_flag_suspects', '08_multitask': 'check_multitask_loss',
-           '09_uncertainty_drift': 'check_conformal', '10_deploy_onnx': 'check_quantization_cost'}
+           '09_uncertainty_drift': 'check_conformal', '10_deploy_onnx': 'check_quantization_cost',
+           '11_label_explorer': 'check_share_found'}
 
 def _cells(name): return nbformat.read(TUTORIALS/f'{name}.ipynb', as_version=4).cells
 
@@ -21,7 +22,7 @@ def _solution_cell(cells, check):
     i = next(i for i, c in enumerate(cells) if c.cell_type == 'markdown' and c.source.startswith('## Solution'))
     return next(c.source for c in cells[i+1:] if c.cell_type == 'code' and f'{check}(' in c.source)
 
-def test_ten_lessons():
+def test_every_lesson_is_listed():
     assert sorted(p.stem for p in TUTORIALS.glob('*.ipynb')) == sorted(LESSONS)
 
 @pytest.mark.parametrize('name', LESSONS)
@@ -80,8 +81,9 @@ NBS = TUTORIALS.parent
 MACHINE_PATH = re.compile(r'/(work|root|home|tmp)/|site-packages|\.venv/')
 
 def _stored_problems(path):
-    "Outputs a reader should not get: warnings and errors (stderr, tracebacks) and this machine's paths."
+    "Outputs a reader should not get: warnings and errors (stderr, tracebacks), this machine's paths, and widget state (megabytes of the explorer's data that nbconvert stores)."
     nb = json.loads(path.read_text())
+    if 'widgets' in nb['metadata']: yield "metadata: widget state; execute with --ExecutePreprocessor.store_widget_state=False"
     for i, cell in enumerate(nb['cells']):
         for out in cell.get('outputs', []):
             kind = out['output_type']

@@ -10,6 +10,7 @@ from fastai.vision.all import *
 from .core import *
 from .data.synth import *
 from .data.validate import *
+from .data.annotations import *
 from .targets import *
 from .data.block import *
 from .backbones import *
@@ -20,6 +21,7 @@ from .interpret.core import *
 from .interpret.labels import *
 from .interpret.uncertainty import *
 from .interpret.drift import *
+from .interpret.explore import *
 from .report import *
 from .course import *
 

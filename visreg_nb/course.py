@@ -16,7 +16,7 @@ from .interpret.uncertainty import conformal_quantile
 # %% auto #0
 __all__ = ['WrongAnswer', 'check_r2', 'check_angle_decode', 'check_huber', 'check_keypoint_error', 'check_gradcam',
            'check_pointing', 'check_flag_suspects', 'check_multitask_loss', 'check_conformal',
-           'check_quantization_cost']
+           'check_quantization_cost', 'check_share_found']
 
 # %% ../nbs/07_course.ipynb #91962f44
 class WrongAnswer(AssertionError):
@@ -212,3 +212,20 @@ def check_quantization_cost(answer):
              "compute each model's MAE against the true y first, then subtract: MAE(int8) − MAE(fp32). "
              "The mean difference between the two predictions is not the change in error.")
     return _correct("your cost is MAE(int8) − MAE(fp32), negative when quantization happens to help.")
+
+# %% ../nbs/07_course.ipynb #dac0341f
+def check_share_found(answer):
+    "Check `share_found(label_quality, planted, page_size, pages)`: the share of planted wrong labels on a gallery's first pages, lowest label quality first."
+    if _unanswered(answer, "a function `share_found(label_quality, planted, page_size, pages)` returning one number"): return None
+    rng = np.random.default_rng(11)
+    quality = rng.permutation(np.sort(rng.uniform(0, 1, 60)))   # 60 items, no two alike
+    planted = np.zeros(60, bool)
+    planted[np.argsort(quality)[[0, 1, 2, 3, 5, 14, 20, 41]]] = True   # 8 wrong labels: 5 on the first page of 12, 2 on the second, 1 far down
+    cases = [("60 items with 8 planted wrong labels, 2 pages of 12", (quality.copy(), planted.copy(), 12, 2)),
+             ("the same items, 1 page of 5", (quality.copy(), planted.copy(), 5, 1)),
+             ("the same items, 6 pages of 12 (more than the 60 items)", (quality.copy(), planted.copy(), 12, 6))]
+    _compare(answer, cases, lambda q, p, size, pages: p[np.argsort(q, kind='stable')[:size*pages]].sum() / p.sum(),
+             "sort by label quality, lowest (most suspicious) first; the first pages hold page_size × pages items; divide the number "
+             "of planted items among them by the number of all planted items, not by the number of items shown.")
+    return _correct("your share is right on 3 cases: 7 of the 8 planted labels on two pages of 12, 4 on one page of 5, and all of them "
+                    "when the pages hold every item.")

@@ -6,8 +6,8 @@
 __all__ = ['REPORT_DEFAULTS', 'SMOKE', 'PHOTO_SIZE', 'PHOTO_MAX_SIZE', 'PHOTO_PIXELS', 'PHOTO_EPOCHS', 'SYNTH_SIZE',
            'SYNTH_EPOCHS', 'MAX_IMG_SIZE', 'REPORT_MARKER', 'OFFLINE_HTML_TEMPLATE', 'report_template',
            'template_notebook', 'read_label_csv', 'check_params', 'photo_size', 'check_dataset', 'load_report_data',
-           'describe_data', 'label_scan', 'chance_flags', 'summary_findings', 'check_out', 'out_lock', 'building',
-           'run_report', 'to_json', 'to_html', 'expand_grid', 'index_html', 'run_grid', 'parse_cli_params',
+           'photo_bs', 'describe_data', 'label_scan', 'chance_flags', 'summary_findings', 'check_out', 'out_lock',
+           'building', 'run_report', 'to_json', 'to_html', 'expand_grid', 'index_html', 'run_grid', 'parse_cli_params',
            'visreg_report']
 
 # %% ../nbs/06_report.ipynb #2a98e74d
@@ -178,14 +178,18 @@ def photo_size(n_train:int,          # training images
 # %% ../nbs/06_report.ipynb #4dbcc3c3
 def _photo_size(df:pd.DataFrame, p:dict, n:int=20)->int:
     "`photo_size` for a CSV's rows: its training rows (after `max_items`) and the median smaller side of its first `n` readable images."
-    rows = min(len(df), p['max_items'] or len(df))
-    n_train = round(rows * (1 - (bool_flags(df['is_valid']).mean() if 'is_valid' in df.columns else 0.2)))  # 0.2: `from_df`'s valid_pct
+    n_train = _n_train(df, min(len(df), p['max_items'] or len(df)))
     sides = []
     for f in df[p['fn_col']].astype(str).head(n):
         try:
             with PIL.Image.open(Path(p['dataset']).parent/f) as im: sides.append(min(im.size))  # reads the header only
         except Exception: continue   # unreadable, or too large to open (a decompression bomb): `check_dataset` reports it with its row
     return photo_size(n_train, float(np.median(sides)) if sides else None)
+
+def _n_train(df:pd.DataFrame, rows:int|None=None)->int:
+    "Training rows among `rows` rows of a CSV (default: all): its is_valid share, else `from_df`'s random 20%."
+    rows = len(df) if rows is None else rows
+    return round(rows * (1 - (bool_flags(df['is_valid']).mean() if 'is_valid' in df.columns else 0.2)))  # 0.2: `from_df`'s valid_pct
 
 # %% ../nbs/06_report.ipynb #c25d105a
 def _check_values(p:dict):
@@ -271,7 +275,13 @@ def load_report_data(p:dict,                  # report parameters, checked here
     if n is not None and len(df) > n: df = df.sample(n, random_state=seed).sort_index()
     kw = dict(path=csv.parent, fn_col=p['fn_col'], label_col=p['label_col'], target_kind=p['target_kind'], img_size=size)
     valid = dict(valid_col='is_valid') if 'is_valid' in df.columns else {}
-    return df, RegressionDataLoaders.from_df(df, bs=64, seed=seed, **kw, **valid), df, kw
+    return df, RegressionDataLoaders.from_df(df, bs=photo_bs(_n_train(df)), seed=seed, **kw, **valid), df, kw
+
+# %% ../nbs/06_report.ipynb #97e31e4a
+def photo_bs(n_train:int, # training images
+            )->int:
+    "Batch size for photos from a CSV: 64, or 32 when batches of 64 would make fewer than 8 steps per epoch."
+    return 64 if n_train >= 8*64 else 32
 
 # %% ../nbs/06_report.ipynb #e4afbea3
 def describe_data(p:dict, # checked report parameters

@@ -144,10 +144,14 @@ def from_df(cls:RegressionDataLoaders,
             img_size:int|None=None,   # side of the square images fed to the model; None uses `settings()['img_size']`
             preload:bool|None=None,   # decode all images once (`PreloadedDL`); None: when `item_tfms` is the default and they fit in 1 GB
             allow_outside:bool=False, # accept file names that are absolute or climb out of `path` with '..'
+            corrections=None,         # a corrections CSV from the explorer (`interpret.explore`): its labels put in, its bad rows left out
             **kwargs                  # passed to `DataBlock.dataloaders` (num_workers, device, ...)
            )->RegressionDataLoaders:
     "Image regression DataLoaders from a DataFrame, validated first, with targets in original units."
     label_cols = [label_col] if isinstance(label_col, str) else list(label_col)
+    if corrections is not None:
+        from ..interpret.explore import apply_corrections   # imported here: the explorer's module imports this one
+        df = apply_corrections(df, corrections, key='_row' if img_col else fn_col, label_col=label_cols)
     _check_loader_args(target_kind, bs, img_size)
     items, is_valid, skipped = _checked_rows(df, path, fn_col, label_cols, valid_col, valid_pct, target_kind, img_col, category_col,
                                              seed, on_bad, allow_outside)

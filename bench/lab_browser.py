@@ -105,7 +105,12 @@ def lasso(page, box:list, steps:int=8):
     for x, y in ((x1, y0), (x1, y1), (x0, y1), (x0, y0 + 1)): page.mouse.move(x, y, steps=steps)
     page.mouse.up()
 
-def gallery(page, explorer:str='.vr-explorer')->list:
-    "The cards the gallery shows, as dicts of their data attributes (row, pos, y, pred) and whether their image is drawn."
-    return page.eval_on_selector_all(f'{explorer} .vr-card', """els => els.filter(e => e.offsetParent !== null).map(e => ({
-        row: +e.dataset.row, pos: +e.dataset.pos, y: +e.dataset.y, pred: +e.dataset.pred, image: !!e.querySelector('svg image')}))""")
+def gallery(page, explorer:str='.vr-explorer', timeout:float=90)->list:
+    """The cards the gallery shows, as dicts of their data attributes (row, pos, y, pred) and whether their image is drawn,
+    read at an instant when the visible cards are the page the status line names (`data-cards`): the frontend applies each
+    widget's updates on its own, and replaces a card's HTML when its attribution map arrives."""
+    return page.wait_for_function("""sel => { const s = document.querySelector(sel + ' .vr-count'); if (!s) return false;
+        const cards = [...document.querySelectorAll(sel + ' .vr-card')].filter(e => e.offsetParent !== null);
+        if (cards.map(e => e.dataset.pos).join(' ') != s.dataset.cards) return false;
+        return cards.map(e => ({row: +e.dataset.row, pos: +e.dataset.pos, y: +e.dataset.y, pred: +e.dataset.pred, image: !!e.querySelector('svg image')})); }""",
+        arg=explorer, timeout=timeout*1000).json_value()

@@ -94,22 +94,35 @@ def test_failing_cell_keeps_partial_notebook(tmp_path):
     assert not out.exists() and not (failed/'metrics.json').exists()
 
 @background   # CLI subprocesses: runs while the in-process tests do (tests/conftest.py)
-def test_grid_runs_in_parallel_and_writes_index(tmp_path):
+def test_grid_runs_on_dask_and_writes_index(tmp_path):
+    """Four runs on a Dask LocalCluster of 2 workers (started here; `--scheduler` sends the grid to it): the three good ones write
+    their reports and metrics, the one that fails is a row of the index. With no scheduler at the address, one line says what to do."""
+    from distributed import LocalCluster
     grid = tmp_path/'grid.yaml'
     grid.write_text("dataset: [count, '<i>bad</i>']\nmax_items: 100\n")
     r = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--grid', str(grid), '--out', str(tmp_path/'g'), '--workers', '2'],
                        capture_output=True, text=True, timeout=300, cwd=START_DIR, env=START_ENV)
     assert r.returncode != 0 and "dataset='<i>bad</i>'" in r.stderr  # every parameter set is checked before any run starts
     grid.write_text("dataset: [count, size]\nmax_items: 100\n")
-    r = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--grid', str(grid), '--out', str(tmp_path/'g'), '--workers', '2',
-                        '-p', 'epochs', '1', '--smoke'], capture_output=True, text=True, timeout=300, cwd=START_DIR, env=START_ENV)
-    assert r.returncode == 0, r.stderr[-2000:]
+    r = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--grid', str(grid), '--out', str(tmp_path/'h'), '--smoke',
+                        '--scheduler', 'tcp://127.0.0.1:9'], capture_output=True, text=True, timeout=120, cwd=START_DIR, env=START_ENV)
+    assert r.returncode == 2 and 'no Dask scheduler answered' in r.stderr and 'dask scheduler' in r.stderr and not (tmp_path/'h').exists()
+    bogus = tmp_path/'bogus.pkl'; bogus.write_text('not a pickle')   # a trusted learner file that is not one: the run fails in a cell
+    grid.write_text("- {dataset: count}\n- {dataset: size}\n- {dataset: angle}\n"
+                    "- {dataset: count, learner_path: '" + str(bogus) + "', trust_learner: true}\n")
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        r = subprocess.run([sys.executable, '-m', 'visreg_nb.report', '--grid', str(grid), '--out', str(tmp_path/'g'), '--scheduler', cluster.scheduler_address,
+                            '-p', 'epochs', '1', '-p', 'max_items', '100', '--smoke'], capture_output=True, text=True, timeout=600, cwd=START_DIR, env=START_ENV)
+    assert r.returncode == 1 and '3/4 reports' in r.stdout, r.stderr[-2000:]
+    assert sorted(l.split()[0] for l in r.stderr.splitlines() if ' done, ' in l) == ['run00', 'run01', 'run02', 'run03']   # progress, run by run
     index = (tmp_path/'g'/'index.html').read_text()
-    assert 'href="run00/report.html"' in index and 'href="run01/report.html"' in index and index.count('<tr>') == 3
-    for i, task in enumerate(['count', 'size']):
+    assert index.count('<tr>') == 5 and index.count('<b>failed</b>') == 1 and 'UnpicklingError' in index
+    for i, task in enumerate(['count', 'size', 'angle']):
+        assert f'href="run{i:02d}/report.html"' in index and (tmp_path/'g'/f'run{i:02d}'/'report.html').stat().st_size > 10_000
         m = json.loads((tmp_path/'g'/f'run{i:02d}'/'metrics.json').read_text())
         assert m['dataset'] == task and m['n_items'] == 100 and m['parameters']['epochs'] == 1
         assert f"{m['mae']:.4g}" in index
+    assert (tmp_path/'g'/'run03.failed'/'report.ipynb').exists() and not (tmp_path/'g'/'run03').exists()
 
 def test_make_report_parameters_are_valid():
     "`make report`'s command line parses into parameters check_params accepts: the full-size digits report."

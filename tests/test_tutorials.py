@@ -14,7 +14,9 @@ LESSONS = {'01_regression_vs_classification': 'check_r2', '02_preparing_labels':
            '03_losses_noisy_labels': 'check_huber', '04_keypoints': 'check_keypoint_error', '05_gradcam': 'check_gradcam',
            '06_shap_ig_trust': 'check_pointing', '07_error_analysis': 'check_flag_suspects', '08_multitask': 'check_multitask_loss',
            '09_uncertainty_drift': 'check_conformal', '10_deploy_onnx': 'check_quantization_cost',
-           '11_label_explorer': 'check_share_found'}
+           '11_label_explorer': 'check_share_found', '12_several_annotators': 'check_icc1',
+           '13_annotation_import': 'check_task_count',
+           '14_active_learning': 'check_area_ratio'}
 
 def _cells(name): return nbformat.read(TUTORIALS/f'{name}.ipynb', as_version=4).cells
 

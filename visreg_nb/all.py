@@ -15,6 +15,7 @@ from .targets import *
 from .data.block import *
 from .backbones import *
 from .learner import *
+from .distrib import *
 from .explain.attribution import *
 from .explain.metrics import *
 from .interpret.core import *
@@ -22,6 +23,7 @@ from .interpret.labels import *
 from .interpret.uncertainty import *
 from .interpret.drift import *
 from .interpret.explore import *
+from .interpret.active import *
 from .report import *
 from .course import *
 

@@ -16,7 +16,7 @@ from .interpret.uncertainty import conformal_quantile
 # %% auto #0
 __all__ = ['WrongAnswer', 'check_r2', 'check_angle_decode', 'check_huber', 'check_keypoint_error', 'check_gradcam',
            'check_pointing', 'check_flag_suspects', 'check_multitask_loss', 'check_conformal',
-           'check_quantization_cost', 'check_share_found']
+           'check_quantization_cost', 'check_share_found', 'check_icc1', 'check_task_count', 'check_area_ratio']
 
 # %% ../nbs/07_course.ipynb #91962f44
 class WrongAnswer(AssertionError):
@@ -229,3 +229,59 @@ def check_share_found(answer):
              "of planted items among them by the number of all planted items, not by the number of items shown.")
     return _correct("your share is right on 3 cases: 7 of the 8 planted labels on two pages of 12, 4 on one page of 5, and all of them "
                     "when the pages hold every item.")
+
+# %% ../nbs/07_course.ipynb #8f289ccc
+def check_icc1(answer):
+    "Check `icc1(ratings)`: the one-way intraclass correlation ICC(1) of a complete items x annotators table."
+    if _unanswered(answer, "a function `icc1(ratings)` returning one number"): return None
+    rng = np.random.default_rng(12)
+    fair = rng.uniform(2, 6, (30, 1)) + rng.normal(0, 1, (30, 3))     # 30 items, 3 annotators without bias
+    def _icc1(Y):
+        n, k = Y.shape
+        msb = k*((Y.mean(1) - Y.mean())**2).sum()/(n - 1)
+        msw = ((Y - Y.mean(1, keepdims=True))**2).sum()/(n*(k - 1))
+        return (msb - msw)/(msb + (k - 1)*msw)
+    cases = [("30 items labelled by 3 annotators with biases of +1.5, 0 and −1", (fair + np.array([1.5, 0., -1.]),)),
+             ("the same labels without the biases", (fair.copy(),)),
+             ("2 items, 2 annotators: labels [[1, 2], [3, 5]]", (np.array([[1., 2.], [3., 5.]]),))]
+    _compare(answer, cases, _icc1,
+             "MSB is k × Σ(item mean − grand mean)² / (n − 1); MSW is Σ(label − its item's mean)² / (n·(k − 1)); then "
+             "(MSB − MSW) / (MSB + (k − 1)·MSW). Subtract no annotator's mean: ICC(1) counts a bias as disagreement.")
+    return _correct("your ICC(1) is right on 3 cases, including annotators with biases, which lower it.")
+
+# %% ../nbs/07_course.ipynb #3e046760
+def check_task_count(answer):
+    "Check `task_count(task)`: the median of a Label Studio task's `count` numbers, over its annotations that were not cancelled."
+    if _unanswered(answer, "a function `task_count(task)` returning one number"): return None
+    number = lambda v, tag='count': {'from_name': tag, 'to_name': 'image', 'type': 'number', 'value': {'number': v}}
+    rating = {'from_name': 'sharpness', 'to_name': 'image', 'type': 'rating', 'value': {'rating': 2}}
+    ann = lambda id, user, *result, cancelled=False: {'id': id, 'completed_by': user, 'was_cancelled': cancelled, 'result': list(result)}
+    task = lambda *anns, predictions=(): {'id': 1, 'data': {'image': '/data/local-files/?d=a.png'}, 'annotations': list(anns), 'predictions': list(predictions)}
+    pred = {'model_version': 'v1', 'result': [number(9.5)]}
+    cases = [("one annotation with a count of 4", (task(ann(1, 1, number(4))),)),
+             ("counts 3, 4 and 8 from three annotators", (task(ann(1, 1, number(3)), ann(2, 2, number(8)), ann(3, 3, number(4))),)),
+             ("counts 5 and 6, an annotation cancelled with a count of 0, and the model's prediction of 9.5",
+              (task(ann(1, 1, number(5)), ann(2, 3, number(0), cancelled=True), ann(3, 2, number(6)), predictions=[pred]),)),
+             ("a count of 7 after a Rating result of 2 in the same annotation", (task(ann(1, 1, rating, number(7))),))]
+    _compare(answer, cases, lambda t: np.median([r['value']['number'] for a in t['annotations'] if not a['was_cancelled']
+                                                 for r in a['result'] if r['from_name'] == 'count']),
+             "go through task['annotations'] only (not 'predictions'), skip those whose was_cancelled is true, and in each "
+             "result keep the entries whose from_name is 'count'; then take the median, not the mean.")
+    return _correct("your count is right on 4 tasks: one annotator, three (a median, not a mean), a cancelled annotation and "
+                    "a prediction left out, and another tag in the result.")
+
+# %% ../nbs/07_course.ipynb #a14e0002
+def check_area_ratio(answer):
+    "Check `area_ratio(n_labelled, mae, random_mae)`: the trapezoid area under a learning curve over random's."
+    if _unanswered(answer, "a function `area_ratio(n_labelled, mae, random_mae)` returning one number"): return None
+    cases = [("labels bought in equal steps, 50 to 300", (np.arange(50., 301, 50), np.array([1.6, 1.0, 0.85, 0.8, 0.75, 0.72]),
+                                                          np.array([1.6, 1.2, 1.0, 0.9, 0.8, 0.75]))),
+             ("labels bought in growing steps, 20 to 320", (np.array([20., 40, 80, 160, 320]), np.array([2.0, 1.6, 1.0, 0.7, 0.62]),
+                                                           np.array([2.0, 1.5, 1.1, 0.8, 0.6]))),
+             ("a strategy worse than random", (np.array([30., 60, 90, 120]), np.array([1.4, 1.3, 1.1, 1.0]), np.array([1.4, 1.1, 0.95, 0.9])))]
+    _compare(answer, cases, lambda n, m, r: np.trapezoid(m, n) / np.trapezoid(r, n),
+             "each step between two rounds is a trapezoid: its width is the labels bought in that step, its height the mean of "
+             "the MAE at its two ends. Add them up for the strategy and for random, over the same labels, and divide the "
+             "strategy's sum by random's. A plain mean of the MAE values weighs every round alike, whatever its width.")
+    return _correct("your ratio is right on 3 cases: equal steps (0.899), growing steps (0.951, although the strategy ends "
+                    "worse than random) and a strategy worse than random (1.125).")

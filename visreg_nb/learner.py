@@ -229,6 +229,7 @@ def regression_learner(dls:RegressionDataLoaders, # from `RegressionDataLoaders`
                        **kwargs             # passed to fastai's `Learner` (opt_func, lr, cbs, wd, ...)
                       )->RegressionLearner:
     "A fastai Learner for image regression, training on standardized targets, reporting original units."
+    if num_distrib() > 1: import visreg_nb.distrib   # launched on several processes: fastai's DistributedDL made to work on the CPU too
     spec = _learner_spec(dls, loss)
     y_range = _resolve_y_range(dls, spec, y_range)
     if arch == 'auto': arch = _auto_arch(dls)
@@ -364,12 +365,20 @@ def get_regression_preds(learn:RegressionLearner, # a learner from `regression_l
     spec = learn.target_spec
     if dl is None: dl = learn.dls[ds_idx].new(shuffle=False, drop_last=False)
     with learn.no_bar(): preds, targs = learn.get_preds(dl=dl)   # a table, not a progress bar, is the output
+    if num_distrib() > 1 and any(type(cb).__name__ == 'DistributedTrainer' for cb in learn.cbs): preds, targs = _in_item_order(preds, targs, dl.bs)
     preds = plain_tensor(preds)
     ys = tuple(map(plain_tensor, targs)) if isinstance(targs, (tuple, list)) else (plain_tensor(targs),)
     df = _item_frame(dl.items, len(preds))
     _add_target_columns(df, spec, preds, ys[0], dl)
     if spec.vocab: _add_class_columns(df, spec, preds, ys[1] if len(ys) > 1 else None)
     return df
+
+# %% ../nbs/03_learner.ipynb #7d2c9e32
+def _in_item_order(preds, targs, bs:int):
+    "Predictions and targets gathered from `num_distrib()` processes by fastai's DistributedDL, in the order of the items."
+    from visreg_nb.distrib import gathered_order
+    back = torch.as_tensor(np.argsort(gathered_order(len(preds), num_distrib(), bs)))
+    return preds[back], (type(targs)(t[back] for t in targs) if isinstance(targs, (tuple, list)) else targs[back])
 
 # %% ../nbs/03_learner.ipynb #e4d2b878
 def _item_frame(items, n:int)->pd.DataFrame:

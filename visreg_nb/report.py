@@ -11,13 +11,11 @@ __all__ = ['REPORT_DEFAULTS', 'SMOKE', 'PHOTO_SIZE', 'PHOTO_MAX_SIZE', 'PHOTO_PI
            'visreg_report']
 
 # %% ../nbs/06_report.ipynb #2a98e74d
-import json, math, os, sys, time, shutil, html, itertools, contextlib, warnings, site, sysconfig, difflib, logging
-import multiprocessing as mp
+import json, math, os, sys, time, shutil, html, itertools, contextlib, warnings, site, sysconfig, difflib, logging, tempfile, uuid
 # fastai's layers call torch.jit.script at import, and torch >= 2.10 warns about it; a notice for library authors, not for
 # someone reading the one-line error of the command line
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 from pathlib import Path
-from concurrent.futures import ProcessPoolExecutor
 import numpy as np, pandas as pd, yaml, timm, PIL.Image
 from scipy import stats
 from jinja2 import DictLoader
@@ -35,7 +33,7 @@ from .explain.attribution import METHODS
 from .interpret.labels import label_issues
 try: import fcntl
 except ImportError: fcntl = None   # Windows: an exclusive create stands in for the lock
-# nbformat, nbconvert and papermill are imported in the functions that render or run a report: at the top they would add
+# nbformat, nbconvert, papermill and dask's distributed are imported in the functions that render or run a report: at the top they would add
 # 2.5 s to the 10 s of `import visreg_nb.report` (and of `from visreg_nb.all import *`), measured with `python -X importtime`
 
 # %% ../nbs/06_report.ipynb #273fd9e6
@@ -648,40 +646,99 @@ def _index_row(i:int, p:dict, r:dict)->str:
     return '<tr>' + ''.join(f'<td>{c}</td>' for c in cells) + '</tr>'
 
 # %% ../nbs/06_report.ipynb #6019acd3
-def run_grid(grid,               # a list of parameter dicts, or a dict of parameter lists (see `expand_grid`)
-             out_dir,            # folder for run00, run01, ... and index.html
-             force:bool=False,   # replace a previous grid in `out_dir`
-             workers:int=2,      # parallel processes
-            )->list:             # one dict(ok, metrics) or dict(ok, error) per run
-    "One report per parameter set of `grid`, in `workers` processes, plus `out_dir/index.html`; swapped in when at least one run succeeds."
+def run_grid(grid,                    # a list of parameter dicts, or a dict of parameter lists (see `expand_grid`)
+             out_dir,                 # folder for run00, run01, ... and index.html
+             force:bool=False,        # replace a previous grid in `out_dir`
+             workers:int=2,           # processes of the LocalCluster (ignored with `scheduler`)
+             scheduler:str|None=None, # address of a Dask scheduler (tcp://host:8786); None: a LocalCluster on this machine
+             progress:bool=False,     # print a line to stderr as each run finishes
+            )->list:                  # one dict(ok, metrics) or dict(ok, error) per run
+    "One report per parameter set of `grid`, run on a Dask cluster, plus `out_dir/index.html`; swapped in when at least one run succeeds."
     if not is_int(workers) or workers < 1: raise ValueError(f"--workers {workers!r}: use a whole number of processes >= 1")
     runs = expand_grid(grid)
     checked = [_check_params(p) for p in runs]   # (parameters, a CSV data set's rows)
     for p, df in checked: check_dataset(p, df)
     inputs = [f for p, df in checked for f in _inputs(p, df)]
+    sent = [{**r, 'dataset': str(p['dataset'])} for r, (p, _) in zip(runs, checked)]   # CSV paths made absolute for the workers
     out = check_out(out_dir, force, inputs=inputs)
-    with out_lock(out):
+    with _dask_client(scheduler, workers) as client, out_lock(out):   # no scheduler at the address: an error before anything is written
         check_out(out, force, inputs=inputs)
         with building(out) as (work, failed):
-            res = _run_all(runs, work, workers)
+            res = _run_all(client, sent, work, progress)
+            index_html(list(zip(runs, res)), work)
             if not any(r['ok'] for r in res):
                 raise RuntimeError(f"all {len(res)} reports of the grid failed (first: {res[0]['error']}); {out} is unchanged, the runs are in {failed}")
     return res
 
 # %% ../nbs/06_report.ipynb #4ab9a92b
-def _run_all(runs:list, work:Path, workers:int)->list:
-    "Run each parameter set of `runs` into `work/runNN` in `workers` fresh processes; write `work/index.html`."
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn')) as ex:
-        res = list(ex.map(_one, [(p, work/f'run{i:02d}') for i, p in enumerate(runs)]))
-    index_html(list(zip(runs, res)), work)
+def _run_all(client, runs:list, work:Path, progress:bool=False, fn=None)->list:
+    "Run `fn` (default `_one`) on each parameter set of `runs` on the Dask `client`; write each run's files into `work/runNN` as it finishes."
+    from distributed import as_completed
+    res, start, tag = [None]*len(runs), time.time(), uuid.uuid4().hex[:8]
+    futures = {client.submit(fn or _one, p, key=f'visreg-run{i:02d}-{tag}', pure=False): i for i, p in enumerate(runs)}
+    for n, f in enumerate(as_completed(futures), 1):
+        i = futures[f]
+        res[i] = _unpack(f, work/f'run{i:02d}')
+        if progress: print(_progress_line(i, res[i], n, len(runs), time.time() - start), file=sys.stderr, flush=True)
     return res
 
 # %% ../nbs/06_report.ipynb #f8c1f527
-def _one(args):
-    "One run of a grid, in a worker process: `run_report`'s metrics, or the error as text."
-    params, out = args
-    try: return dict(ok=True, metrics=run_report(params, out, progress=False))
-    except Exception as e: return dict(ok=False, error=f"{type(e).__name__}: {e}")
+def _one(params:dict)->dict:
+    "One run of a grid, on a Dask worker: `run_report` into a temporary folder there; its metrics (or the error as text) and the folder's files."
+    tmp = Path(tempfile.mkdtemp(prefix='visreg-run-'))
+    try:
+        try: r = dict(ok=True, metrics=run_report(params, tmp/'run', progress=False))
+        except Exception as e: r = dict(ok=False, error=f"{type(e).__name__}: {e}".replace(f'{tmp}{os.sep}', ''))   # paths as in the grid's folder
+        made = tmp/('run' if r['ok'] else 'run.failed')
+        r['files'] = {f.relative_to(made).as_posix(): f.read_bytes() for f in sorted(made.rglob('*')) if f.is_file()} if made.exists() else {}
+        return r
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+
+# %% ../nbs/06_report.ipynb #5d1a7c21
+def _unpack(future, dest:Path)->dict:
+    "The result of a finished grid task (dict(ok, metrics) or dict(ok, error)), its files written under `dest` (or `dest.failed`)."
+    try: r = future.result()
+    except Exception as e:
+        why = 'its worker died twice (killed, or out of memory?)' if type(e).__name__ == 'KilledWorker' else f'{type(e).__name__}: {e}'
+        return dict(ok=False, error=f"the run did not finish: {why}")
+    files = r.pop('files', {})
+    folder = dest if r['ok'] else dest.with_name(dest.name + '.failed')
+    for name, data in files.items():
+        (folder/name).parent.mkdir(parents=True, exist_ok=True)
+        (folder/name).write_bytes(data)
+    if not r['ok']: r['error'] = r['error'].replace('run.failed', folder.name).replace('run/', f'{dest.name}/')
+    return r
+
+# %% ../nbs/06_report.ipynb #5d1a7c22
+def _progress_line(i:int, r:dict, n:int, total:int, seconds:float)->str:
+    "One line per finished run: which run, its MAE or its error, how many are done."
+    what = f"MAE {r['metrics']['mae']:.4g} (mean predictor {r['metrics']['baseline_mae']:.4g})" if r['ok'] else f"failed: {r['error']}"
+    return f"run{i:02d} {what} · {n}/{total} done, {seconds:.0f} s"
+
+# %% ../nbs/06_report.ipynb #5d1a7c24
+@contextlib.contextmanager
+def _dask_client(scheduler:str|None, workers:int):
+    "A `distributed.Client` of the cluster at `scheduler`, or of a new LocalCluster of `workers` processes, closed on exit."
+    import dask
+    from distributed import Client, LocalCluster
+    if scheduler:
+        try: client = Client(scheduler, timeout='10s')
+        except (OSError, TimeoutError, ValueError) as e:
+            raise ConnectionError(f"--scheduler {scheduler}: no Dask scheduler answered ({type(e).__name__}); start one (`dask scheduler`, then "
+                                  f"`dask worker {scheduler}` where the runs should go) or leave --scheduler out to run here") from None
+        with client: yield client
+        return
+    quiet = {'distributed.scheduler.allowed-failures': 1,   # a task is started again once when its worker dies
+             'distributed.scheduler.worker-saturation': 1.0}   # and only the task that was running dies with it: none is queued there
+    loggers = [logging.getLogger(n) for n in ('distributed', 'distributed.scheduler', 'distributed.nanny', 'distributed.core')]
+    levels = [l.level for l in loggers]
+    for l in loggers: l.setLevel(logging.CRITICAL)   # a dead worker is reported in the run's row, not as log lines
+    try:
+        with dask.config.set(quiet):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL)
+            with cluster, Client(cluster) as client: yield client
+    finally:
+        for l, v in zip(loggers, levels): l.setLevel(v)
 
 # %% ../nbs/06_report.ipynb #c7cf1cd7
 def parse_cli_params(dataset=None, # `--dataset`, which wins
@@ -722,10 +779,10 @@ def _cli_report(params:dict, out:str, force:bool, start:float):
           f"{time.time()-start:.0f} s; report: {Path(out).resolve()/'report.html'}")
 
 # %% ../nbs/06_report.ipynb #842a7400
-def _cli_grid(params:dict, grid:str, out:str, force:bool, workers:int, start:float):
+def _cli_grid(params:dict, grid:str, out:str, force:bool, workers:int, scheduler:str|None, start:float):
     "Run the grid of the YAML file `grid` on top of `params` for the command line; exit 1 when a run failed."
     runs = [{**params, **g} for g in expand_grid(_yaml_file(grid, '--grid'))]
-    res = run_grid(runs, out, force=force, workers=workers)
+    res = run_grid(runs, out, force=force, workers=workers, scheduler=scheduler, progress=True)
     print(f"{sum(r['ok'] for r in res)}/{len(res)} reports in {time.time()-start:.0f} s; index: {Path(out).resolve()/'index.html'}")
     if not all(r['ok'] for r in res): sys.exit(1)
 
@@ -738,13 +795,14 @@ def visreg_report(dataset:str=None,    # 'digits', a synthetic task, or a CSV pa
                   force:bool=False,    # replace a previous report in --out (never a folder the kit did not write)
                   smoke:bool=False,    # small, fast settings for tests (1 epoch, at most 300 items): not a result
                   grid:str=None,       # YAML grid of parameter sets: one report each, plus OUT/index.html
-                  workers:int=2,       # parallel processes for --grid
+                  workers:int=2,       # processes of the local Dask cluster for --grid
+                  scheduler:str=None,  # --grid on the Dask cluster whose scheduler is here (tcp://host:8786)
                  ):
     "Run the image regression report (or a grid of them) and print where the HTML is. Exit 2 on bad input, 1 when a run fails."
     start = time.time()
     try:
         base = {**parse_cli_params(dataset, Params, File), **(dict(smoke=True) if smoke else {})}
-        if grid: _cli_grid(base, grid, out, force, workers, start)
+        if grid: _cli_grid(base, grid, out, force, workers, scheduler, start)
         else: _cli_report(base, out, force, start)
     except KeyboardInterrupt:
         logging.getLogger('asyncio').setLevel(logging.CRITICAL)   # papermill's cancelled cell task, logged at exit, is not news

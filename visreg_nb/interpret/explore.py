@@ -106,8 +106,10 @@ def _read_corrections(path:Path, key:str, label_cols:list)->pd.DataFrame:
 @patch
 def get(self:Corrections, key)->dict|None:
     "The verdict on item `key`, or None."
-    r = self.df[self.df[self.key].astype(str) == str(key)]
-    return None if r.empty else r.iloc[-1].to_dict()
+    if getattr(self, '_rows', (None,))[0] is not self.df:   # an index of the keys, rebuilt when the table changes (a gallery asks 12 times per page)
+        self._rows = (self.df, dict(zip(self.df[self.key].astype(str), range(len(self.df)))))
+    i = self._rows[1].get(str(key))
+    return None if i is None else self.df.iloc[i].to_dict()
 
 @patch
 def set(self:Corrections, key, status:str|None, label=None):
@@ -569,9 +571,10 @@ def render(self:_ExplorerUI):
     self._fill_cards(page)
     self.prev.disabled, self.next.disabled = ex.page == 0, ex.page >= ex.n_pages - 1
     sel = 'all shown' if ex.selected is None else f'{len(ex.selected)} selected'
+    cards = ' '.join(map(str, page))
     where = f' · {ex.n_flagged} flagged in {html.escape(str(ex.corr.path))}' if ex.corr is not None else ''
-    self.status.value = (f'<span class="vr-count" data-n="{len(order)}" data-page="{ex.page}">{sel}</span> of {len(ex.shown)} shown ({len(ex.t)} items)'
-                         f' · page {ex.page + 1} of {ex.n_pages}{where}')   # once it shows, the frontend has the cards and buttons above
+    self.status.value = (f'<span class="vr-count" data-n="{len(order)}" data-page="{ex.page}" data-cards="{cards}">{sel}</span> of {len(ex.shown)} shown ({len(ex.t)} items)'
+                         f' · page {ex.page + 1} of {ex.n_pages}{where}')   # data-cards: the page's positions (the frontend may apply widgets' updates out of order; it has settled when the visible cards match)
     if ex.show_maps and any(p not in ex._maps for p in page): ex._fill_maps(page); self._fill_cards(page)   # then the maps, once computed
 
 @patch

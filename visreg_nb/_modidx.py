@@ -1063,7 +1063,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                   'visreg_nb.report._check_writable': ('report.html#_check_writable', 'visreg_nb/report.py'),
                                   'visreg_nb.report._cli_grid': ('report.html#_cli_grid', 'visreg_nb/report.py'),
                                   'visreg_nb.report._cli_report': ('report.html#_cli_report', 'visreg_nb/report.py'),
-                                  'visreg_nb.report._ctrl_c_interrupts': ('report.html#_ctrl_c_interrupts', 'visreg_nb/report.py'),
                                   'visreg_nb.report._dask_client': ('report.html#_dask_client', 'visreg_nb/report.py'),
                                   'visreg_nb.report._data_findings': ('report.html#_data_findings', 'visreg_nb/report.py'),
                                   'visreg_nb.report._error_findings': ('report.html#_error_findings', 'visreg_nb/report.py'),

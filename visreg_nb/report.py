@@ -566,9 +566,8 @@ def _execute(params:dict, out:Path, work:Path, failed:Path, progress:bool)->dict
     import papermill as pm   # here, not in the import cell: see there
     nb = work/'report.ipynb'
     try:
-        with _ctrl_c_interrupts():
-            pm.execute_notebook(template_notebook(), str(nb), parameters={**params, 'out_dir': str(work)}, kernel_name='python3',
-                                cwd=str(work), progress_bar=progress, extra_arguments=['--IPKernelApp.log_level=CRITICAL'])  # the kernel's own log (its transport, its sockets closing on Ctrl-C) is not the reader's business
+        pm.execute_notebook(template_notebook(), str(nb), parameters={**params, 'out_dir': str(work)}, kernel_name='python3',
+                            cwd=str(work), progress_bar=progress, extra_arguments=['--IPKernelApp.log_level=CRITICAL'])  # the kernel's own log (its transport, its sockets closing on Ctrl-C) is not the reader's business
         metrics = json.loads((work/'metrics.json').read_text())
         to_html(nb, work/'report.html', title=f"{', '.join(metrics['target'])} from {Path(str(params['dataset'])).name}: visreg report")
         metrics['parameters']['out_dir'] = str(out)
@@ -580,19 +579,6 @@ def _execute(params:dict, out:Path, work:Path, failed:Path, progress:bool)->dict
     except OSError as e:   # a full disk, a file size limit
         raise RuntimeError(f"the report could not be written ({e}); {out} is unchanged, the partial run is in {failed}") from None
     return metrics
-
-# %% ../nbs/06_report.ipynb #9c4e2b72
-@contextlib.contextmanager
-def _ctrl_c_interrupts():
-    "While papermill runs in the main thread: Ctrl-C raises KeyboardInterrupt, instead of nbclient's handler only starting the kernel's shutdown."
-    import asyncio, signal, threading
-    loop_cls = getattr(getattr(asyncio, 'unix_events', None), '_UnixSelectorEventLoop', None)
-    if loop_cls is None or threading.current_thread() is not threading.main_thread(): yield; return   # Windows, or a Dask worker's thread
-    add, remove = loop_cls.add_signal_handler, loop_cls.remove_signal_handler
-    loop_cls.add_signal_handler = lambda self, sig, callback, *args: None if sig == signal.SIGINT else add(self, sig, callback, *args)
-    loop_cls.remove_signal_handler = lambda self, sig: False if sig == signal.SIGINT else remove(self, sig)
-    try: yield
-    finally: loop_cls.add_signal_handler, loop_cls.remove_signal_handler = add, remove
 
 # %% ../nbs/06_report.ipynb #0bb6d7f6
 def to_json(obj)->str:

@@ -6,6 +6,10 @@ Trains `tiny_cnn` briefly on synthetic 'count' and 'position' (32 px), then meas
   re-initialising every layer, cascading from the top, over --draws independent random models (goal < 0.3); one draw
   alone can give a strong correlation of either sign (the random head picks the sign), so the size is averaged;
 - the cost of Grad-CAM on a batch of 64: time(explain) / time(plain forward + backward), medians of repeats (goal <= 1.3).
+- explain's defaults (method='auto') on the count and size tasks at 32 and 64 px and on the position task, against the
+  goals of the faithfulness issue: pointing game >= 0.9 (position >= 0.8), mask energy >= 0.6x its ceiling (the best any
+  non-negative map at the map's resolution could reach: 1.0 for pixel maps), randomization mean |rank corr| < 0.3 (every
+  layer re-initialised at once); Grad-CAM at its picked layer is printed beside it.
 Numbers are measured in this run and merged into bench/results.json under the key 'interpret'.
 Usage (from the repo root): .venv/bin/python bench/bench_interpret.py [--count-n 1000] [--count-epochs 5]
        [--position-n 2000] [--position-epochs 10] [--n-explain 64] [--draws 10] [--repeats 7] [--threads 1]
@@ -22,16 +26,17 @@ from visreg_nb.core import eval_mode
 from visreg_nb.explain.metrics import mask_energy, pointing_game, randomization_check
 from _results import save, RESULTS             # the shared read-modify-write of bench/results.json
 
-GOALS = {'mask_energy': ('>=', 0.7), 'pointing_game': ('>=', 0.9), 'mean |rank_corr|': ('<', 0.3), 'gradcam_cost': ('<=', 1.3)}
+GOALS = {'mask_energy': ('>=', 0.7), 'pointing_game': ('>=', 0.9), 'mean |rank_corr|': ('<', 0.3), 'gradcam_cost': ('<=', 1.3),
+         'energy / ceiling': ('>=', 0.6), 'pointing_game (position)': ('>=', 0.8)}
 def verdict(key, value):
     op, goal = GOALS[key]
     ok = {'>=': value >= goal, '<': value < goal, '<=': value <= goal}[op] if np.isfinite(value) else False
     return f"{key:<28}{value:8.3f}   goal {op} {goal:<4}  {'PASS' if ok else 'MISS'}", bool(ok)
 
-def train(task, n, epochs, seed=0):
+def train(task, n, epochs, seed=0, size=32):
     seed_everything(seed)
-    data = make_synthetic(task, n=n, size=32, seed=seed)
-    learn = regression_learner(data.dataloaders(bs=64, img_size=32, seed=seed), seed=seed)
+    data = make_synthetic(task, n=n, size=size, seed=seed)
+    learn = regression_learner(data.dataloaders(bs=64, img_size=size, seed=seed), seed=seed)
     t0 = time.perf_counter()
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, 1e-2)
     return data, learn, time.perf_counter() - t0
@@ -62,6 +67,36 @@ def energy_ceiling(masks, hw):
     best = ((m.flatten(1) @ U.T) / U.sum(1)).max(1).values
     return float(best[m.flatten(1).any(1)].mean())                     # images with an empty mask are left out, as in mask_energy
 
+def score_maps(a, masks, use='positive'):
+    "(mask energy, pointing game) of an Attributions; with use='abs' the magnitude is scored (coordinates: signed by side)."
+    return (mask_energy(a.maps.abs() if use == 'abs' else a, masks).mean, pointing_game(a, masks, use=use))
+
+def defaults(task, size, n, epochs, n_explain, draws):
+    """explain's default (method='auto') and Grad-CAM at its picked layer on one task: scores, ceilings, randomization.
+    The position task scores every output against its own marker, by magnitude."""
+    data, learn, t_train = train(task, n, epochs, size=size)
+    valid = learn.dls.valid.items
+    rows = list(range(min(n_explain, len(valid))))
+    names = learn.target_spec.output_names
+    outs = names if task == 'position' else [None]
+    use = 'abs' if task == 'position' else 'positive'
+    res = dict(size=size, arch=learn.arch_name, train_s=round(t_train, 1))
+    for key, kw in [('default', dict(method='auto')), ('gradcam', dict(method='gradcam'))]:
+        sc, t0 = [], time.perf_counter()
+        for j, out in enumerate(outs):
+            a = explain(learn, rows, target=out, **kw)
+            mk = (np.stack([marker_mask(data.masks[r], valid[f'x{j//2}'].iloc[i], valid[f'y{j//2}'].iloc[i]) for i, r in zip(rows, valid['_row'].values[rows])])
+                  if task == 'position' else data.masks[valid['_row'].values[rows]])
+            sc.append(score_maps(a, mk, use))
+        me, pg = np.mean(sc, 0)
+        hw = tuple(a.maps.shape[-2:]) if a.layer is None else map_hw(learn, a.layer, a.images)
+        ceil = 1.0 if a.layer is None else energy_ceiling(mk, hw)
+        rc = randomization_check(learn, a.images, target=outs[-1], cascade=False, draws=draws, **kw)
+        res[key] = dict(method=a.method, layer=a.layer, why=a.why, map_hw=list(hw), mask_energy=round(float(me), 4), energy_ceiling=round(ceil, 4),
+                        energy_over_ceiling=round(float(me) / ceil, 4), pointing_game=round(float(pg), 4), mean_abs_rank_corr=round(rc.mean_abs, 4),
+                        seconds=round(time.perf_counter() - t0, 1))
+    return res
+
 def median_times(fns, repeats):
     "Median seconds of each function, calls interleaved so that a change of machine load hits all alike."
     for f in fns: f(); f()                               # warm-up
@@ -77,6 +112,7 @@ def main():
     ap.add_argument('--position-n', type=int, default=2000); ap.add_argument('--position-epochs', type=int, default=10)
     ap.add_argument('--n-explain', type=int, default=64); ap.add_argument('--repeats', type=int, default=7)
     ap.add_argument('--draws', type=int, default=10, help='random models in the randomization check')
+    ap.add_argument('--draws-defaults', type=int, default=5, help="random models in the defaults' randomization check")
     ap.add_argument('--threads', type=int, default=1, help='torch threads (tiny CNNs train faster on one thread of a shared CPU)')
     args = ap.parse_args()
     warnings.simplefilter('ignore')
@@ -92,12 +128,12 @@ def main():
     valid = learn.dls.valid.items
     rows = list(range(min(args.n_explain, len(valid))))
     masks = data.masks[valid['_row'].values[rows]]
-    cam = explain(learn, rows)
+    cam = explain(learn, rows, method='gradcam')
     mae = (cam.preds - cam.targets).abs().mean().item()
     mae_mean = (cam.targets - cam.targets.mean()).abs().mean().item()   # a model that predicts the average
     me, pg = mask_energy(cam, masks).mean, pointing_game(cam, masks)
-    rc = randomization_check(learn, cam.images, layer=cam.layer, draws=args.draws)
-    rc_abs = randomization_check(learn, cam.images, layer=cam.layer, abs_maps=True, draws=args.draws)
+    rc = randomization_check(learn, cam.images, method='gradcam', layer=cam.layer, draws=args.draws)
+    rc_abs = randomization_check(learn, cam.images, method='gradcam', layer=cam.layer, abs_maps=True, draws=args.draws)
     res['count'] = dict(train_s=round(t_train, 1), valid_mae=round(mae, 3), valid_mae_predicting_mean=round(mae_mean, 3), layer=cam.layer, mask_fraction=round(float(masks.mean()), 4),
                         mask_energy=round(me, 4), pointing_game=round(pg, 4), mean_abs_rank_corr=round(rc.mean_abs, 4),
                         rank_corr_per_draw=rc.draw_means.round(4).tolist(), mean_abs_rank_corr_abs_maps=round(rc_abs.mean_abs, 4))
@@ -107,12 +143,12 @@ def main():
     print(f"  (info) signed rank corr of each of {args.draws} random models: {' '.join(f'{r:+.2f}' for r in rc.draw_means)}; mean |ρ| on |maps|: {rc_abs.mean_abs:.3f}")
     hw, hw16 = map_hw(learn, cam.layer, cam.images), map_hw(learn, 'net.1', cam.images)
     ceil, ceil16 = energy_ceiling(masks, hw), energy_ceiling(masks, hw16)
-    me_relu = mask_energy(explain(learn, rows, relu=True), masks).mean
+    me_relu = mask_energy(explain(learn, rows, method='gradcam', relu=True), masks).mean
     res['count'].update(map_hw=list(hw), mask_energy_relu=round(me_relu, 4), mask_energy_ceiling_nonnegative=round(ceil, 4))
     print(f"  (info) at {cam.layer} ({hw[0]}x{hw[1]} cells): relu=True Grad-CAM mask_energy {me_relu:.3f}; no non-negative map of {hw[0]}x{hw[1]} cells can exceed {ceil:.3f} on these masks")
-    cam16 = explain(learn, rows, layer='net.1')          # one block earlier: 16x16 cells of 2 px, the size of a disk
+    cam16 = explain(learn, rows, method='gradcam', layer='net.1')          # one block earlier: 16x16 cells of 2 px, the size of a disk
     me16, pg16 = mask_energy(cam16, masks).mean, pointing_game(cam16, masks)
-    rc16 = randomization_check(learn, cam16.images, layer='net.1', draws=args.draws)
+    rc16 = randomization_check(learn, cam16.images, method='gradcam', layer='net.1', draws=args.draws)
     res['count']['layer_16x16'] = dict(layer='net.1', mask_energy=round(me16, 4), pointing_game=round(pg16, 4), mean_abs_rank_corr=round(rc16.mean_abs, 4),
                                        mask_energy_ceiling_nonnegative=round(ceil16, 4))
     print(f"  (info) Grad-CAM at net.1 ({hw16[0]}x{hw16[1]}): mask_energy {me16:.3f} (non-negative ceiling {ceil16:.3f}), pointing_game {pg16:.3f}, mean |rank corr| {rc16.mean_abs:.3f}")
@@ -125,13 +161,13 @@ def main():
     names = plearn.target_spec.output_names
     energies, points, pmae, pmae0 = [], [], [], []
     for j, name in enumerate(names):
-        a = explain(plearn, prow, target=name)
+        a = explain(plearn, prow, target=name, method='gradcam')
         k = j // 2
         mk = np.stack([marker_mask(pdata.masks[r], pvalid[f'x{k}'].iloc[i], pvalid[f'y{k}'].iloc[i]) for i, r in zip(prow, pvalid['_row'].values[prow])])
         energies.append(mask_energy(a.maps.abs(), mk).mean); points.append(pointing_game(a, mk, use='abs'))
         pmae.append((a.preds - a.targets).abs().mean().item()); pmae0.append((a.targets - a.targets.mean()).abs().mean().item())
     pme, ppg = float(np.mean(energies)), float(np.mean(points))
-    prc = randomization_check(plearn, a.images, target=names[0], layer=a.layer, draws=args.draws)
+    prc = randomization_check(plearn, a.images, method='gradcam', target=names[0], layer=a.layer, draws=args.draws)
     res['position'] = dict(train_s=round(pt_train, 1), valid_mae_scaled=round(float(np.mean(pmae)), 4),
                            valid_mae_predicting_mean=round(float(np.mean(pmae0)), 4), layer=a.layer,
                            mask_energy=round(pme, 4), pointing_game=round(ppg, 4), mean_abs_rank_corr=round(prc.mean_abs, 4),
@@ -140,6 +176,23 @@ def main():
     print(f"position: trained {pt_train:.0f}s, MAE {np.mean(pmae):.3f} (coordinates scaled to [-1,1]; predicting the mean: {np.mean(pmae0):.3f}); Grad-CAM layer {a.layer}; |map| scored per output against its marker")
     for k, v in [('mask_energy', pme), ('pointing_game', ppg), ('mean |rank_corr|', prc.mean_abs)]:
         line, ok = verdict(k, v); print('  ' + line); passes[f'position.{k}'] = ok
+
+    # explain's defaults on count and size at 32 and 64 px, and on position at 32 px
+    res['defaults'] = {}
+    print(f"explain's defaults (method='auto') and Grad-CAM at its picked layer; randomization: all layers at once, {args.draws_defaults} draws")
+    for task, size in [('count', 32), ('size', 32), ('count', 64), ('size', 64), ('position', 32)]:
+        n, ep = (args.position_n, args.position_epochs) if task == 'position' else (args.count_n, args.count_epochs)
+        r = defaults(task, size, n, ep, args.n_explain if size == 32 else args.n_explain // 2, args.draws_defaults)
+        res['defaults'][f'{task}{size}'] = r
+        d, g = r['default'], r['gradcam']
+        print(f"{task} at {size} px ({r['arch']}): default = {d['why']}")
+        print(f"  (info) Grad-CAM at {g['layer']} ({g['map_hw'][0]}x{g['map_hw'][1]}): pointing {g['pointing_game']:.3f}, energy {g['mask_energy']:.3f} "
+              f"(ceiling {g['energy_ceiling']:.3f}, ratio {g['energy_over_ceiling']:.2f}), |rank corr| {g['mean_abs_rank_corr']:.3f}")
+        print(f"  default: mask energy {d['mask_energy']:.3f}, ceiling {d['energy_ceiling']:.3f} at {d['map_hw'][0]}x{d['map_hw'][1]}")
+        checks = ([('pointing_game (position)', d['pointing_game'])] if task == 'position' else
+                  [('pointing_game', d['pointing_game']), ('energy / ceiling', d['energy_over_ceiling']), ('mean |rank_corr|', d['mean_abs_rank_corr'])])
+        for k, v in checks:
+            line, ok = verdict(k, v); print('  ' + line); passes[f'defaults.{task}{size}.{k}'] = ok
 
     # cost: Grad-CAM (the user's call, layer picked on the batch) vs a plain forward + backward of the same batch
     model = learn.model
@@ -155,7 +208,7 @@ def main():
             torch.autograd.grad(model(x)[:, 0].sum(), x)
     def fwd():
         with eval_mode(model), torch.no_grad(): model(xb)
-    def gradcam(): explain(learn, xb)                     # the user's call: layer picked on the batch, maps upsampled, on the CPU
+    def gradcam(): explain(learn, xb, method='gradcam')                     # the user's call: layer picked on the batch, maps upsampled, on the CPU
     t_plain, t_input, t_fwd, t_cam = median_times([fwd_bwd, fwd_bwd_input, fwd, gradcam], args.repeats)
     ratio = t_cam / t_plain
     res['cost'] = dict(batch=64, plain_fwd_bwd_ms=round(1000 * t_plain, 2), fwd_bwd_input_ms=round(1000 * t_input, 2),

@@ -14,7 +14,7 @@ from ..core import eval_mode, is_int, batch_outputs
 from ..data.block import find_target_spec
 
 # %% auto #0
-__all__ = ['METHODS', 'unwrap_model', 'output_names', 'model_device', 'resolve_target', 'select_output', 'explain',
+__all__ = ['AUTO_METHOD', 'METHODS', 'unwrap_model', 'output_names', 'model_device', 'resolve_target', 'select_output', 'explain',
            'check_saturation', 'gradcam_batch', 'pick_layer', 'train_pool', 'Attributions']
 
 # %% ../../nbs/04_explain.attribution.ipynb #f0d4a952
@@ -77,9 +77,9 @@ def _as_2d(out):
 # %% ../../nbs/04_explain.attribution.ipynb #1eaa593b
 def explain(learn,                  # a fastai Learner or a torch nn.Module
             items,                  # (B,3,H,W) batch, DataLoader, list of files/PIL images, or validation row positions
-            method:str='gradcam',   # one of `METHODS`: 'gradcam', 'ig', 'gradshap', 'kernelshap', 'occlusion' or 'saliency'
+            method:str='auto',      # 'auto' (see `AUTO_METHOD`) or one of `METHODS`: 'gradcam', 'ig', 'gradshap', 'kernelshap', 'occlusion', 'saliency'
             target=None,            # output index or name (`learn.target_spec.output_names`); None for one output
-            layer=None,             # Grad-CAM layer: a module or its name; None picks the block of the last Conv2d with a map >= 7x7
+            layer=None,             # Grad-CAM layer (implies Grad-CAM with method='auto'): a module or its name; None picks the block of the last Conv2d with a map >= 7x7
             reference=None,         # explain ŷ against: None, 'mean' (training mean), a number, or 'y' (residual ŷ − y)
             relu:bool=False,        # Grad-CAM only: clip at zero (classification style)
             bs:int=64,              # batch size for lists of items and for captum's internal batches
@@ -88,7 +88,10 @@ def explain(learn,                  # a fastai Learner or a torch nn.Module
             **kwargs,               # passed to the method (n_steps, n_samples, patch, stride, times_input, ...)
            )->Attributions:
     "Signed attribution maps of one output of a regression model, at input resolution, with predictions and reference."
-    if method not in METHODS: raise ValueError(f"method={method!r} is not one of {METHODS}")
+    if method != 'auto' and method not in METHODS: raise ValueError(f"method={method!r} is not 'auto' or one of {METHODS}")
+    auto = method == 'auto'
+    if auto and (layer is not None or relu): method = 'gradcam'   # Grad-CAM's own options ask for Grad-CAM
+    elif auto: method, kwargs = AUTO_METHOD['method'], {**AUTO_METHOD['options'], **kwargs}
     model, lrn = unwrap_model(learn)
     names = output_names(model if lrn is None else lrn)
     idx = resolve_target(target, names, None if names is None else len(names))
@@ -99,7 +102,11 @@ def explain(learn,                  # a fastai Learner or a torch nn.Module
     return Attributions(r['maps'].float(), r['preds'].float(), r['images'], method, targets=r['targets'], layer=attributor.layer_name,
                         reference=_reference_values(reference, lrn, idx, r['targets'], len(r['maps'])), reference_kind=reference,
                         output_name=oname, units=units, baseline_preds=r['baseline_preds'], delta=r['delta'],
-                        norm=_normalize_stats(lrn), options=kwargs)
+                        norm=_normalize_stats(lrn), options=kwargs, why=attributor.why(auto))
+
+# %% ../../nbs/04_explain.attribution.ipynb #b8f1d2e3
+AUTO_METHOD = dict(method='ig', options=dict(n_steps=32))   # what method='auto' runs (measured in bench/bench_interpret.py)
+
 
 # %% ../../nbs/04_explain.attribution.ipynb #86ce867c
 def _output_label(learn, names, idx)->tuple:
@@ -121,6 +128,7 @@ class _Method:
     def working_model(self, model): return model        # the model the method runs on
     def setup(self): "Work done once, in eval mode, before the first batch."
     def __call__(self, x, y)->dict: raise NotImplementedError  # maps (B,H,W) and preds (B,); baseline_preds and delta when known
+    def why(self, auto:bool)->str: return f"{_METHOD_NAMES[self.method]}, as asked"   # one line for `Attributions.why`
 
 # %% ../../nbs/04_explain.attribution.ipynb #c8121485
 @patch
@@ -148,13 +156,17 @@ class _GradCAM(_Method):
     def working_model(self, model): return _no_inplace_copy(model)
     def setup(self):
         self.layer = None if self.layer_name is None else dict(self.model.named_modules())[self.layer_name]
+        self.given, self.hw = self.layer is not None, None
         self.warned = False
     def __call__(self, x, y):
         r = gradcam_batch(self.model, x, self.target, self.layer, self.relu, self.names, watch=self.watch.modules)
         if self.layer is None: self.layer, self.layer_name = r['layer'], {m: n for n, m in self.model.named_modules()}[r['layer']]
-        if not self.warned: _warn_small(self.layer_name, r['hw']); self.warned = True
+        if not self.warned: _warn_small(self.layer_name, r['hw']); self.warned, self.hw = True, r['hw']
         self.watch.record(r['acts'])
         return dict(maps=r['maps'], preds=r['preds'])
+    def why(self, auto):
+        how = 'the layer given' if self.given else 'the last convolutional block whose map is at least 7x7 (pick_layer)'
+        return f"Grad-CAM{' (method=auto: layer= or relu= given)' if auto else ', as asked'}, at layer {self.layer_name!r} ({self.hw[0]}x{self.hw[1]} cells): {how}"
 
 # %% ../../nbs/04_explain.attribution.ipynb #d1abb862
 class _Captum(_Method):
@@ -194,6 +206,11 @@ class _IG(_Captum):
         a, delta = ig.attribute(x, baselines=baselines, n_steps=n_steps, internal_batch_size=max(self.bs, 1) * 4,
                                 return_convergence_delta=True, **kw)
         return a.sum(1), dict(delta=delta.detach())
+    def why(self, auto):
+        n, b = self.kwargs.get('n_steps', 50), _baseline_words(self)
+        if not auto: return f"Integrated gradients, as asked, from {b} in {n} steps"
+        return (f"Integrated gradients from {b} in {n} steps (method='auto'): pixel-level maps of the image channels only, "
+                "which found the label's pixels more often than Grad-CAM's layer maps in bench/bench_interpret.py")
 
 # %% ../../nbs/04_explain.attribution.ipynb #89934253
 class _GradientShap(_Captum):
@@ -459,12 +476,22 @@ def chosen_baseline(self:_Captum, x, ref)->torch.Tensor:
     "The baseline `baseline=` names; 'auto' is 'nearest' against a reference when training images are known, else 'black' (or 'zero')."
     b = self.baseline
     if b == 'auto': b = 'nearest' if self.reference is not None and self.pool is not None else 'black' if _normalize_stats(self.learn) is not None else 'zero'
+    self.baseline_used = b
     if b == 'zero': return torch.zeros_like(x[:1])
     if b == 'black': return _black_image(self.learn, x)
     if b in ('mean_image', 'nearest'):
         if self.pool is None: raise ValueError(f"baseline={b!r} needs training images: pass a Learner, or a tensor baseline")
         return self.pool.mean(0, keepdim=True) if b == 'mean_image' else self.nearest_images(ref)
     raise ValueError(f"baseline={b!r} is not one of 'auto', 'zero', 'black', 'mean_image', 'nearest', a number or a tensor")
+
+# %% ../../nbs/04_explain.attribution.ipynb #c9a2e3f4
+def _baseline_words(m:_Captum)->str:
+    "The baseline a captum entry used, in words."
+    if torch.is_tensor(m.baseline): return 'the baseline tensor given'
+    if isinstance(m.baseline, (int, float)) and not isinstance(m.baseline, bool): return f'a constant image of {m.baseline:g}'
+    return dict(zero='the all-zero (mean-colour) image', black='a black image', mean_image='the mean training image',
+                nearest='the training image whose prediction is nearest the reference').get(getattr(m, 'baseline_used', m.baseline), str(m.baseline))
+
 
 # %% ../../nbs/04_explain.attribution.ipynb #4c7cc511
 def _black_image(learn, x):
@@ -485,11 +512,12 @@ def nearest_images(self:_Captum, ref)->torch.Tensor:
 class Attributions:
     "Attribution maps `(N,H,W)` with the predictions, targets and reference they explain."
     def __init__(self, maps, preds, images, method, targets=None, layer=None, reference=None, reference_kind=None,
-                 output_name=None, units='', baseline_preds=None, delta=None, norm=None, options=None):
+                 output_name=None, units='', baseline_preds=None, delta=None, norm=None, options=None, why=None):
         self.maps, self.preds, self.images, self.method, self.targets = maps, preds, images, method, targets
         self.layer, self.reference, self.reference_kind, self.output_name = layer, reference, reference_kind, output_name
         self.units, self.baseline_preds, self.delta, self.norm = units or '', baseline_preds, delta, norm
         self.options = dict(options or {})  # the method's keyword arguments (n_steps, times_input, ...)
+        self.why = why or method   # one line: the method, its layer or baseline, and why it was used
 
     def __len__(self): return len(self.maps)
     def __repr__(self):

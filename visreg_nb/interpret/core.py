@@ -532,6 +532,7 @@ def _attribution_maps(self, idx, **kwargs)->np.ndarray:
     "Signed attribution maps (`explain`, of the first target when there are several) of the items at positions `idx`."
     if self.learn is None or self.items is None: raise ValueError("with_maps=True needs a Learner and the items (use from_learner)")
     kw = dict(target=self.groups[0].cols[0]) if len(getattr(self.spec, 'output_names', self.spec.names)) > 1 else {}
+    kw['method'] = 'gradcam'   # one forward and backward pass: galleries and the explorer stay quick
     dl = self.learn.dls.test_dl(self.items.iloc[idx], with_labels=True, bs=len(idx), num_workers=0)   # one batch: worker processes cost more than they save
     return explain(self.learn, dl, **{**kw, **kwargs}).maps.detach().cpu().numpy()
 

@@ -89,8 +89,8 @@ def defaults(task, size, n, epochs, n_explain, draws):
                   if task == 'position' else data.masks[valid['_row'].values[rows]])
             sc.append(score_maps(a, mk, use))
         me, pg = np.mean(sc, 0)
-        hw = tuple(a.maps.shape[-2:]) if a.layer is None else map_hw(learn, a.layer, a.images)
-        ceil = 1.0 if a.layer is None else energy_ceiling(mk, hw)
+        hw = map_hw(learn, a.layer, a.images) if a.method == 'gradcam' else tuple(a.maps.shape[-2:])   # gated maps are pixel maps
+        ceil = energy_ceiling(mk, hw) if a.method == 'gradcam' else 1.0
         rc = randomization_check(learn, a.images, target=outs[-1], cascade=False, draws=draws, **kw)
         res[key] = dict(method=a.method, layer=a.layer, why=a.why, map_hw=list(hw), mask_energy=round(float(me), 4), energy_ceiling=round(ceil, 4),
                         energy_over_ceiling=round(float(me) / ceil, 4), pointing_game=round(float(pg), 4), mean_abs_rank_corr=round(rc.mean_abs, 4),

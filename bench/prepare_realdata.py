@@ -156,6 +156,16 @@ def count_boxes(xml_text):
     return counts, (int(size.findtext('width')), int(size.findtext('height')))
 
 
+def box_rows(xml_text, fname, scale):
+    "One row per <object> box of a Pascal VOC annotation, in the pixels of the stored (downscaled) image."
+    rows = []
+    for obj in ET.fromstring(xml_text).iter('object'):
+        bb = obj.find('bndbox')
+        x0, y0, x1, y1 = (float(bb.findtext(k)) * scale for k in ('xmin', 'ymin', 'xmax', 'ymax'))
+        rows.append(dict(fname=fname, cls=BCCD_CLASSES[obj.findtext('name', '').strip()], xmin=x0, ymin=y0, xmax=x1, ymax=y1))
+    return rows
+
+
 def bccd_splits(gitdir, commit):
     "Map image id -> 'train'/'val'/'test' from the repository's ImageSets/Main lists."
     split = {}
@@ -170,14 +180,15 @@ def prepare_bccd(gitdir, out):
     commit = git(gitdir, 'rev-parse', 'HEAD').strip()
     xmls = {Path(p).stem: d.decode() for p, d in iter_tree_files(gitdir, commit, 'BCCD/Annotations')}
     split = bccd_splits(gitdir, commit)
-    rows, sizes = [], []
+    rows, sizes, boxes = [], [], []
     for path, data in iter_tree_files(gitdir, commit, 'BCCD/JPEGImages'):
         stem = Path(path).stem
         counts, (w0, h0) = count_boxes(xmls[stem])
         img = load_rgb(data)
         assert img.size == (w0, h0), f'{stem}: image {img.size} vs XML {(w0, h0)}'
-        img, _ = downscale(img)
+        img, scale = downscale(img)
         fname = f'images/{stem}.jpg'
+        boxes += box_rows(xmls[stem], fname, scale)
         save_image(img, out / fname)
         rows.append(dict(fname=fname, **counts, is_valid=split[stem] != 'train', split=split[stem],
                          rbc_unannotated=counts['rbc'] == 0,
@@ -203,6 +214,11 @@ split: is_valid = image listed in BCCD/ImageSets/Main/val.txt or test.txt (colum
   train.txt -> train.
 """
     write_outputs(out, df, source)
+    bx = pd.DataFrame(boxes).sort_values(['fname', 'cls'], kind='stable')
+    for col in BCCD_CLASSES.values():   # the boxes file agrees with the counts, image by image
+        n = bx[bx.cls == col].groupby('fname').size().reindex(df.fname, fill_value=0)
+        assert (n.values == df[col].values).all(), f'boxes.csv disagrees with the {col} counts'
+    bx.to_csv(out / 'boxes.csv', index=False)   # every box, in the stored image's pixels (bench_interpret_real.py)
     return df, ['rbc', 'wbc', 'platelets'], sizes
 
 

@@ -408,6 +408,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                'visreg_nb/explain/attribution.py'),
                                                'visreg_nb.explain.attribution._gather': ( 'explain.attribution.html#_gather',
                                                                                           'visreg_nb/explain/attribution.py'),
+                                               'visreg_nb.explain.attribution._gradcam_ig': ( 'explain.attribution.html#_gradcam_ig',
+                                                                                              'visreg_nb/explain/attribution.py'),
                                                'visreg_nb.explain.attribution._grid_mask': ( 'explain.attribution.html#_grid_mask',
                                                                                              'visreg_nb/explain/attribution.py'),
                                                'visreg_nb.explain.attribution._image_and_map': ( 'explain.attribution.html#_image_and_map',

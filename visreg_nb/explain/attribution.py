@@ -228,11 +228,7 @@ class _IG(_Captum):
         a, delta = ig.attribute(x, baselines=baselines, n_steps=n_steps, internal_batch_size=max(self.bs, 1) * 4,
                                 return_convergence_delta=True, **kw)
         return a.sum(1), dict(delta=delta.detach())
-    def why(self, auto):
-        n, b = self.kwargs.get('n_steps', 50), _baseline_words(self)
-        if not auto: return f"Integrated gradients, as asked, from {b} in {n} steps"
-        return (f"Integrated gradients from {b} in {n} steps (method='auto'): pixel-level maps of the image channels only, "
-                "which found the label's pixels more often than Grad-CAM's layer maps in bench/bench_interpret.py")
+    def why(self, auto): return f"Integrated gradients, as asked, from {_baseline_words(self)} in {self.kwargs.get('n_steps', 50)} steps"
 
 # %% ../../nbs/04_explain.attribution.ipynb #89934253
 class _GradientShap(_Captum):

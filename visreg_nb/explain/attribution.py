@@ -5,6 +5,7 @@
 # %% ../../nbs/04_explain.attribution.ipynb #c4116c73
 from __future__ import annotations
 import copy, math, textwrap, warnings
+from collections.abc import Iterator
 from fastcore.basics import patch
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 import matplotlib.pyplot as plt
@@ -114,6 +115,7 @@ AUTO_METHOD = dict(method='gradcam_ig', options=dict(n_steps=32))   # what metho
 # %% ../../nbs/04_explain.attribution.ipynb #e4f5a6b7
 def _gradcam_ig(learn, items, auto:bool, layer=None, relu:bool=False, **kwargs)->Attributions:
     "Integrated gradients kept where Grad-CAM has the same sign, weighted by |Grad-CAM| / its largest value per image."
+    if isinstance(items, Iterator): items = list(items)   # a generator would be used up by the first of the two passes
     ig = explain(learn, items, method='ig', **kwargs)
     cam = explain(learn, items, method='gradcam', layer=layer, relu=relu, target=kwargs.get('target'), bs=kwargs.get('bs', 64))
     if not torch.equal(ig.images, cam.images):
@@ -127,7 +129,7 @@ def _gradcam_ig(learn, items, auto:bool, layer=None, relu:bool=False, **kwargs)-
            + ("; on bench/bench_interpret.py's tasks and BCCD photos its peak fell on the label's pixels more often than either alone's" if auto else ''))
     return Attributions(maps, ig.preds, ig.images, 'gradcam_ig', targets=ig.targets, layer=cam.layer, reference=ig.reference,
                         reference_kind=ig.reference_kind, output_name=ig.output_name, units=ig.units, baseline_preds=ig.baseline_preds,
-                        norm=ig.norm, options=opts, why=why)
+                        norm=ig.norm, options=opts, why=why, hw=cam.hw, baseline_desc=ig.baseline_desc)
 
 
 # %% ../../nbs/04_explain.attribution.ipynb #86ce867c
@@ -507,6 +509,8 @@ def _baseline_words(m:_Captum)->str:
     "The baseline a captum entry used, in words."
     if torch.is_tensor(m.baseline): return 'the baseline tensor given'
     if isinstance(m.baseline, (int, float)) and not isinstance(m.baseline, bool): return f'a constant image of {m.baseline:g}'
+    if m.method == 'saliency': return 'no baseline'
+    if m.method == 'gradshap': return 'training images' if m.pool is not None else 'the all-zero image and the batch'
     return dict(zero='the all-zero (mean-colour) image', black='a black image', mean_image='the mean training image',
                 nearest='the training image whose prediction is nearest the reference').get(getattr(m, 'baseline_used', m.baseline), str(m.baseline))
 

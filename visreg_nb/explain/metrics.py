@@ -191,7 +191,7 @@ def randomization_check(learn_or_model,       # a Learner or a torch model
     if names is not None and target is None and len(names) > 1: resolve_target(None, names, len(names))
     tgt = resolve_target(target, names, len(names) if names else None) if isinstance(target, str) else target
     orig = explain(learn_or_model, x, method=method, target=tgt, **kwargs)   # with a Learner: its baselines (black, training images)
-    kwargs = {**kwargs, 'layer': orig.layer} if method == 'gradcam' else kwargs
+    if orig.method in ('gradcam', 'gradcam_ig'): method, kwargs = orig.method, {**kwargs, 'layer': orig.layer}   # random models keep the layer
     prep = (lambda t: t.abs()) if abs_maps else (lambda t: t)
     seeds = [seed + d for d in range(draws)]
     with warnings.catch_warnings(), torch.random.fork_rng(devices=[]):   # the caller's random state is left alone

@@ -63,6 +63,10 @@ def running(p, tmp_path, secs=120):
         assert time.time() - t < secs, "the run did not start"
         time.sleep(0.2)
 
+def exec_after(setup:str)->list:
+    "A command prefix: a small Python runs `setup` (a limit, a signal disposition), then becomes the command that follows (exec)."
+    return [sys.executable, '-c', f"import os, resource, signal, sys; {setup}; os.execv(sys.argv[1], sys.argv[1:])"]
+
 def test_killed_interrupted_and_full_disk_runs_leave_the_previous_report(tmp_path):
     out = tmp_path/'rep'
     run = CLI + ['--dataset', 'count', '--out', str(out), '-p', 'max_items', '60', '--smoke', '--force']
@@ -73,7 +77,7 @@ def test_killed_interrupted_and_full_disk_runs_leave_the_previous_report(tmp_pat
     # disk/, next to the partial run a failed run kept (kit-made, replaced by this run's), as the last run in rep/ finds it below
     disk = tmp_path/'disk'; shutil.copytree(out, disk/'rep', symlinks=True); shutil.copytree(out, disk/'rep.failed', symlinks=True)
     # the limit is set by a small Python that then becomes the run (exec), not by preexec_fn, which is unsafe while a background test's thread runs
-    limited = [sys.executable, '-c', "import os, sys, resource; resource.setrlimit(resource.RLIMIT_FSIZE, (64_000, 64_000)); os.execv(sys.argv[1], sys.argv[1:])"]
+    limited = exec_after("resource.setrlimit(resource.RLIMIT_FSIZE, (64_000, 64_000))")
     full = subprocess.Popen([*limited, *run[:run.index('--out')+1], str(disk/'rep'), *run[run.index('--out')+2:]], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     slow = run + ['-p', 'max_items', '1500', '-p', 'epochs', '50']   # minutes of training: still running when it is stopped
@@ -87,7 +91,7 @@ def test_killed_interrupted_and_full_disk_runs_leave_the_previous_report(tmp_pat
     # Ctrl-C: one line, exit 130, the partial run kept as rep.failed, the stale .partial of the killed run gone
     # Ctrl-C reaches a run whatever started `make test`: a shell's background job (`make test &`) inherits SIGINT ignored, and so
     # would the run; a small Python restores the default and then becomes the run (exec), as for the file size limit above
-    interruptible = [sys.executable, '-c', "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"]
+    interruptible = exec_after("signal.signal(signal.SIGINT, signal.SIG_DFL)")
     p = subprocess.Popen(interruptible + slow, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     running(p, tmp_path); time.sleep(2)
     os.killpg(p.pid, signal.SIGINT)

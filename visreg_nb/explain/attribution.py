@@ -122,11 +122,11 @@ def _gradcam_ig(learn, items, auto:bool, layer=None, relu:bool=False, **kwargs)-
         raise ValueError("method='gradcam_ig' explains the items twice and got them in another order the second time; pass a DataLoader without shuffle, or a tensor or row positions")
     w = cam.maps / cam.maps.flatten(1).abs().amax(1).clamp(min=1e-12)[:, None, None]
     maps = ig.maps * (torch.sign(ig.maps) * w).clamp(min=0)
-    opts = {k: v for k, v in kwargs.items() if k not in ('target', 'reference', 'bs', 'baseline', 'n_baselines')}
+    opts = ig.options   # the method's own options (n_steps, ...), as explain kept them
     how = "method='auto'" if auto else 'as asked'
     why = (f"Grad-CAM-gated integrated gradients ({how}): integrated gradients from {ig.baseline_desc} in {opts.get('n_steps', 50)} steps, "
            f"kept where Grad-CAM at {cam.layer!r} ({cam.hw[0]}x{cam.hw[1]} cells) agrees on the sign, weighted by its size"
-           + ("; on bench/bench_interpret.py's tasks and BCCD photos its peak fell on the label's pixels more often than either alone's" if auto else ''))
+           + ("; the default chosen on the faithfulness benchmarks (bench/bench_interpret.py, bench/bench_interpret_real.py)" if auto else ''))
     return Attributions(maps, ig.preds, ig.images, 'gradcam_ig', targets=ig.targets, layer=cam.layer, reference=ig.reference,
                         reference_kind=ig.reference_kind, output_name=ig.output_name, units=ig.units, baseline_preds=ig.baseline_preds,
                         norm=ig.norm, options=opts, why=why, hw=cam.hw, baseline_desc=ig.baseline_desc)

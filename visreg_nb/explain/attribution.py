@@ -16,7 +16,7 @@ from ..data.block import find_target_spec
 
 # %% auto #0
 __all__ = ['AUTO_METHOD', 'METHODS', 'unwrap_model', 'output_names', 'model_device', 'resolve_target', 'select_output', 'explain',
-           'check_saturation', 'gradcam_batch', 'pick_layer', 'train_pool', 'Attributions']
+           'check_saturation', 'gradcam_batch', 'pick_layer', 'train_pool', 'blur_images', 'Attributions']
 
 # %% ../../nbs/04_explain.attribution.ipynb #f0d4a952
 def unwrap_model(learn_or_model)->tuple: # (model, learner or None)
@@ -84,7 +84,7 @@ def explain(learn,                  # a fastai Learner or a torch nn.Module
             reference=None,         # explain ŷ against: None, 'mean' (training mean), a number, or 'y' (residual ŷ − y)
             relu:bool=False,        # Grad-CAM only: clip at zero (classification style)
             bs:int=64,              # batch size for lists of items and for captum's internal batches
-            baseline='auto',        # IG/KernelShap/Occlusion baseline: 'auto', 'zero', 'black', 'mean_image', 'nearest', a number or tensor
+            baseline='auto',        # IG/KernelShap/Occlusion baseline: 'auto', 'zero', 'black', 'blur', 'mean_image', 'nearest', a number or tensor
             n_baselines:int=64,     # training images drawn for 'mean_image', 'nearest' and GradientShap
             **kwargs,               # passed to the method (n_steps, n_samples, patch, stride, times_input, ...)
            )->Attributions:
@@ -499,10 +499,11 @@ def chosen_baseline(self:_Captum, x, ref)->torch.Tensor:
     self.baseline_used = b
     if b == 'zero': return torch.zeros_like(x[:1])
     if b == 'black': return _black_image(self.learn, x)
+    if b == 'blur': self.blur_sigma = _blur_sigma(x); return blur_images(x, self.blur_sigma)
     if b in ('mean_image', 'nearest'):
         if self.pool is None: raise ValueError(f"baseline={b!r} needs training images: pass a Learner, or a tensor baseline")
         return self.pool.mean(0, keepdim=True) if b == 'mean_image' else self.nearest_images(ref)
-    raise ValueError(f"baseline={b!r} is not one of 'auto', 'zero', 'black', 'mean_image', 'nearest', a number or a tensor")
+    raise ValueError(f"baseline={b!r} is not one of 'auto', 'zero', 'black', 'blur', 'mean_image', 'nearest', a number or a tensor")
 
 # %% ../../nbs/04_explain.attribution.ipynb #c9a2e3f4
 def _baseline_words(m:_Captum)->str:
@@ -510,6 +511,7 @@ def _baseline_words(m:_Captum)->str:
     if torch.is_tensor(m.baseline): return 'the baseline tensor given'
     if isinstance(m.baseline, (int, float)) and not isinstance(m.baseline, bool): return f'a constant image of {m.baseline:g}'
     if m.method == 'saliency': return 'no baseline'
+    if getattr(m, 'baseline_used', m.baseline) == 'blur': return f'a blurred copy of each image (Gaussian, sigma {m.blur_sigma:g} px)'
     if m.method == 'gradshap': return 'training images' if m.pool is not None else 'the all-zero image and the batch'
     return dict(zero='the all-zero (mean-colour) image', black='a black image', mean_image='the mean training image',
                 nearest='the training image whose prediction is nearest the reference').get(getattr(m, 'baseline_used', m.baseline), str(m.baseline))
@@ -521,6 +523,24 @@ def _black_image(learn, x):
     st = _normalize_stats(learn)
     if st is None: raise ValueError("baseline='black' needs the data loaders' Normalize; pass baseline='zero' or a tensor")
     return ((torch.zeros_like(x[:1]) - st[0].to(x.device)) / st[1].to(x.device))
+
+# %% ../../nbs/04_explain.attribution.ipynb #7166c8a6
+def _blur_sigma(x)->float:
+    "The Gaussian's sigma for `baseline='blur'`, in pixels: a 32nd of the images' shorter side, at least 1."
+    return max(1., min(x.shape[-2:]) / 32)
+
+def blur_images(x:torch.Tensor,   # (B,C,H,W) images
+                sigma:float,      # the Gaussian's standard deviation, in pixels
+               )->torch.Tensor:
+    "Each channel of each image blurred by a Gaussian (kernel out to 4 sigma, edges mirrored): scipy's `gaussian_filter(mode='mirror')`."
+    x = torch.as_tensor(x).as_subclass(torch.Tensor)
+    r = max(1, min(int(4 * sigma + 0.5), min(x.shape[-2:]) - 1))
+    t = torch.arange(-r, r + 1, dtype=x.dtype, device=x.device)
+    g = torch.exp(-t**2 / (2 * sigma**2)); g = g / g.sum()
+    C = x.shape[1]
+    y = F.conv2d(F.pad(x, (r, r, r, r), mode='reflect'), g.view(1, 1, 1, -1).expand(C, 1, 1, -1), groups=C)
+    return F.conv2d(y, g.view(1, 1, -1, 1).expand(C, 1, -1, 1), groups=C)
+
 
 # %% ../../nbs/04_explain.attribution.ipynb #af58f75f
 @patch

@@ -20,8 +20,8 @@
    its own, so that each library's first render is cold.
 
 Times are taken in the page with performance.now(): a MutationObserver sees the change (WebGL: the draw call that drew the
-points), then one frame passes so that it is painted. Cold renders are one sample per kernel; the other numbers are medians
-(and maxima) of several. The kernel's share is timed in the kernel (IPython's cell events, and wrappers around the explorer's
+points), then one frame passes so that it is painted. Every row is the median (and maximum)
+of several samples; a cold sample has a page and a kernel of its own. The kernel's share is timed in the kernel (IPython's cell events, and wrappers around the explorer's
 methods set up by the benchmark's notebook; visreg_nb is not changed). Timed lassos let go out of the plot area, and start
 from no selection (cleared out of the timing); --person more lassos end on the points, as a person draws them, and count
 the selections that never reach the kernel (plotly's FigureWidget, in the library rows, sends hovers through the same trait
@@ -325,6 +325,7 @@ def run_explorer(page, url, token, root:Path, a, res):
         cold = page.context.browser.new_page(viewport=page.viewport_size)
         cold.add_init_script(PAGE_JS)
         cold.on('console', lambda m: page.errors.append(m.text) if m.type == 'error' else None)
+        cold.on('pageerror', lambda e: page.errors.append(f'page error: {e}'))
         name = f'explorer_cold{i}.ipynb'
         ipynb(root/name, [EXPLORER_SETUP.format(n=a.n) + KERNEL_CLOCK, 'ex'])
         try:
@@ -332,6 +333,8 @@ def run_explorer(page, url, token, root:Path, a, res):
             s, kcell = first_render(cold, '.vr-explorer', 'explorer', a.n, a.timeout)
             out['render_cold'].append(s); out['kernel_cold'].append(kcell)
             print(f"  explorer first render (cold, page {i + 1} of {a.colds}): {'timed out' if s is None else f'{s:.2f} s'}; the cell in the kernel {kcell:.2f} s", flush=True)
+        except Exception as e:   # one failed sample is reported and left out; the rows measured so far are kept
+            print(f"  explorer first render (cold, page {i + 1} of {a.colds}): failed, left out: {str(e).splitlines()[0][:200]}", flush=True)
         finally: shutdown(cold); cold.close()
     return out
 
@@ -409,7 +412,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--n', type=int, default=2000, help='items (points)')
     ap.add_argument('--renders', type=int, default=2, help='warm first renders after the cold one')
-    ap.add_argument('--colds', type=int, default=3, help='cold first renders of the explorer, each in a new page and kernel')
+    ap.add_argument('--colds', type=int, default=3, help='cold first renders of the explorer, each in a new page and kernel (at least one: the first kernel\'s)')
     ap.add_argument('--passes', type=int, default=1, help='cached passes of the lassos after the first-time one')
     ap.add_argument('--only', nargs='*', default=['explorer', *LIBS], choices=['explorer', *LIBS])
     ap.add_argument('--person', type=int, default=4, help='lassos let go on the points, as a person does, to count lost selections (0: none)')

@@ -9,7 +9,8 @@ EfficientNet-Lite0 fine-tuned from its packaged ImageNet weights and ResNet18 wh
 cache, else skipped with the reason (--epochs-pretrained epochs); trained with the kit's API, then on every validation image
 - the pointing game of explain's default (method='auto') and of Grad-CAM at its picked layer, against the red-cell
   boxes (goal >= 0.8), and against a centre-biased map, a Gaussian at the image centre (goal: the default >= it + 0.2);
-  beside them, the default with baseline='blur' (integrated gradients from a blurred copy of each image, not from black);
+  beside them, the default with baseline='black' (integrated gradients from a black image: what `baseline='auto'` picks for
+  dark images; for these bright photos it picks a blurred copy of each image);
 - mask energy, with its ceiling at the map's resolution (1.0 for pixel maps), and the share of the image the boxes cover.
 Numbers are merged into bench/results.json under 'interpret_real'.
 Usage (from the repo root): .venv/bin/python bench/bench_interpret_real.py [--cache DIR] [--size 128] [--epochs-scratch 30]
@@ -56,7 +57,7 @@ def run(arch, csv, boxes, size, epochs):
     masks = box_masks(fnames, boxes, size)
     res = dict(arch=arch, size=size, epochs=epochs, n_valid=len(rows), train_s=round(t_train, 1),
                box_cover=round(float(masks.mean()), 4))
-    for key, kw in [('default', {}), ('default_blur', dict(baseline='blur')), ('gradcam', dict(method='gradcam'))]:
+    for key, kw in [('default', {}), ('default_black', dict(baseline='black')), ('gradcam', dict(method='gradcam'))]:
         t1 = time.time(); a = explain(learn, rows, **kw)
         hw = map_hw(learn, a.layer, a.images) if a.method == 'gradcam' else tuple(a.maps.shape[-2:])   # gated maps are pixel maps
         ceil = energy_ceiling(masks, hw) if a.method == 'gradcam' else 1.0
@@ -93,7 +94,7 @@ def main():
         print(f"{arch} at {a.size} px, {ep} epochs ({r['train_s']:.0f} s): validation MAE {r['mae']:.2f} cells (predicting the mean: {r['mae_mean']:.2f}); "
               f"red-cell boxes cover {r['box_cover']:.0%} of the pixels; {r['n_valid']} images")
         print(f"  default: {d['why']}")
-        for name, m in [('default', d), ("baseline='blur'", r['default_blur']), ('Grad-CAM', g)]:
+        for name, m in [('default', d), ("baseline='black'", r['default_black']), ('Grad-CAM', g)]:
             print(f"  {name:<16} pointing {m['pointing']:.3f}, mask energy {m['mask_energy']:.3f} (ceiling {m['energy_ceiling']:.3f} at {m['map_hw'][0]}x{m['map_hw'][1]}), {m['seconds']:.0f} s")
         print(f"  centre Gaussian: pointing {c['pointing']:.3f}, mask energy {c['mask_energy']:.3f}")
         ok1, ok2 = d['pointing'] >= GOALS['pointing'], d['pointing'] - c['pointing'] >= GOALS['over_centre']

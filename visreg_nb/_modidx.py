@@ -310,6 +310,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                           'visreg_nb/explain/attribution.py'),
                                                'visreg_nb.explain.attribution._Captum.__call__': ( 'explain.attribution.html#_captum.__call__',
                                                                                                    'visreg_nb/explain/attribution.py'),
+                                               'visreg_nb.explain.attribution._Captum.auto_baseline': ( 'explain.attribution.html#_captum.auto_baseline',
+                                                                                                        'visreg_nb/explain/attribution.py'),
                                                'visreg_nb.explain.attribution._Captum.baseline_preds': ( 'explain.attribution.html#_captum.baseline_preds',
                                                                                                          'visreg_nb/explain/attribution.py'),
                                                'visreg_nb.explain.attribution._Captum.baselines': ( 'explain.attribution.html#_captum.baselines',

@@ -15,8 +15,8 @@ from ..core import eval_mode, is_int, batch_outputs
 from ..data.block import find_target_spec
 
 # %% auto #0
-__all__ = ['AUTO_METHOD', 'METHODS', 'unwrap_model', 'output_names', 'model_device', 'resolve_target', 'select_output', 'explain',
-           'check_saturation', 'gradcam_batch', 'pick_layer', 'train_pool', 'blur_images', 'Attributions']
+__all__ = ['AUTO_METHOD', 'METHODS', 'DARK', 'unwrap_model', 'output_names', 'model_device', 'resolve_target', 'select_output',
+           'explain', 'check_saturation', 'gradcam_batch', 'pick_layer', 'train_pool', 'blur_images', 'Attributions']
 
 # %% ../../nbs/04_explain.attribution.ipynb #f0d4a952
 def unwrap_model(learn_or_model)->tuple: # (model, learner or None)
@@ -124,7 +124,7 @@ def _gradcam_ig(learn, items, auto:bool, layer=None, relu:bool=False, **kwargs)-
     maps = ig.maps * (torch.sign(ig.maps) * w).clamp(min=0)
     opts = ig.options   # the method's own options (n_steps, ...), as explain kept them
     how = "method='auto'" if auto else 'as asked'
-    why = (f"Grad-CAM-gated integrated gradients ({how}): integrated gradients from {ig.baseline_desc} in {opts.get('n_steps', 50)} steps, "
+    why = (f"Grad-CAM-gated integrated gradients ({how}): integrated gradients in {opts.get('n_steps', 50)} steps from {ig.baseline_desc}, "
            f"kept where Grad-CAM at {cam.layer!r} ({cam.hw[0]}x{cam.hw[1]} cells) agrees on the sign, weighted by its size"
            + ("; the default chosen on the faithfulness benchmarks (bench/bench_interpret.py, bench/bench_interpret_real.py)" if auto else ''))
     return Attributions(maps, ig.preds, ig.images, 'gradcam_ig', targets=ig.targets, layer=cam.layer, reference=ig.reference,
@@ -230,7 +230,7 @@ class _IG(_Captum):
         a, delta = ig.attribute(x, baselines=baselines, n_steps=n_steps, internal_batch_size=max(self.bs, 1) * 4,
                                 return_convergence_delta=True, **kw)
         return a.sum(1), dict(delta=delta.detach())
-    def why(self, auto): return f"Integrated gradients, as asked, from {_baseline_words(self)} in {self.kwargs.get('n_steps', 50)} steps"
+    def why(self, auto): return f"Integrated gradients, as asked, in {self.kwargs.get('n_steps', 50)} steps from {_baseline_words(self)}"
 
 # %% ../../nbs/04_explain.attribution.ipynb #89934253
 class _GradientShap(_Captum):
@@ -490,12 +490,25 @@ def baselines(self:_Captum, x, ref)->torch.Tensor:
     if isinstance(self.baseline, (int, float)) and not isinstance(self.baseline, bool): return torch.full_like(x[:1], float(self.baseline))
     return self.chosen_baseline(x, ref)
 
+# %% ../../nbs/04_explain.attribution.ipynb #8c033848
+DARK = 0.25   # baseline='auto' (no reference): images whose median brightness (0 black, 1 white) is at most this are explained against black
+
+@patch
+def auto_baseline(self:_Captum, x)->str:
+    "'black' for mostly dark images, 'blur' for the others (decided once, on the first batch); 'zero' when the loaders' Normalize is unknown."
+    if getattr(self, '_auto', None) is None:
+        st = _normalize_stats(self.learn)
+        self.brightness = None if st is None or st[0].shape[1] != x.shape[1] else float((x.float() * st[1].to(x.device) + st[0].to(x.device)).median())
+        self._auto = 'zero' if self.brightness is None else 'black' if self.brightness <= DARK else 'blur'
+    return self._auto
+
+
 # %% ../../nbs/04_explain.attribution.ipynb #b1e114d9
 @patch
 def chosen_baseline(self:_Captum, x, ref)->torch.Tensor:
-    "The baseline `baseline=` names; 'auto' is 'nearest' against a reference when training images are known, else 'black' (or 'zero')."
+    "The baseline `baseline=` names; 'auto' is 'nearest' against a reference when training images are known, else `auto_baseline`."
     b = self.baseline
-    if b == 'auto': b = 'nearest' if self.reference is not None and self.pool is not None else 'black' if _normalize_stats(self.learn) is not None else 'zero'
+    if b == 'auto': b = 'nearest' if self.reference is not None and self.pool is not None else self.auto_baseline(x)
     self.baseline_used = b
     if b == 'zero': return torch.zeros_like(x[:1])
     if b == 'black': return _black_image(self.learn, x)
@@ -511,10 +524,15 @@ def _baseline_words(m:_Captum)->str:
     if torch.is_tensor(m.baseline): return 'the baseline tensor given'
     if isinstance(m.baseline, (int, float)) and not isinstance(m.baseline, bool): return f'a constant image of {m.baseline:g}'
     if m.method == 'saliency': return 'no baseline'
-    if getattr(m, 'baseline_used', m.baseline) == 'blur': return f'a blurred copy of each image (Gaussian, sigma {m.blur_sigma:g} px)'
     if m.method == 'gradshap': return 'training images' if m.pool is not None else 'the all-zero image and the batch'
-    return dict(zero='the all-zero (mean-colour) image', black='a black image', mean_image='the mean training image',
-                nearest='the training image whose prediction is nearest the reference').get(getattr(m, 'baseline_used', m.baseline), str(m.baseline))
+    used = getattr(m, 'baseline_used', m.baseline)
+    words = dict(zero='the all-zero (mean-colour) image', black='a black image', mean_image='the mean training image',
+                 nearest='the training image whose prediction is nearest the reference').get(used, str(used))
+    if used == 'blur': words = f'a blurred copy of each image (Gaussian, sigma {m.blur_sigma:g} px)'
+    if m.baseline == 'auto' and used in ('black', 'blur') and getattr(m, 'brightness', None) is not None:
+        words += (f", picked because the images are mostly dark (median brightness {m.brightness:.2f})" if used == 'black' else
+                  f", picked because the images are bright (median brightness {m.brightness:.2f}) and a black image is far from them")
+    return words
 
 
 # %% ../../nbs/04_explain.attribution.ipynb #4c7cc511
@@ -532,14 +550,16 @@ def _blur_sigma(x)->float:
 def blur_images(x:torch.Tensor,   # (B,C,H,W) images
                 sigma:float,      # the Gaussian's standard deviation, in pixels
                )->torch.Tensor:
-    "Each channel of each image blurred by a Gaussian (kernel out to 4 sigma, edges mirrored): scipy's `gaussian_filter(mode='mirror')`."
+    "Each channel of each image blurred by a Gaussian, edges mirrored: scipy's `gaussian_filter(mode='mirror')` where a side is longer than 4 sigma (shorter sides cut the kernel)."
     x = torch.as_tensor(x).as_subclass(torch.Tensor)
-    r = max(1, min(int(4 * sigma + 0.5), min(x.shape[-2:]) - 1))
-    t = torch.arange(-r, r + 1, dtype=x.dtype, device=x.device)
-    g = torch.exp(-t**2 / (2 * sigma**2)); g = g / g.sum()
-    C = x.shape[1]
-    y = F.conv2d(F.pad(x, (r, r, r, r), mode='reflect'), g.view(1, 1, 1, -1).expand(C, 1, 1, -1), groups=C)
-    return F.conv2d(y, g.view(1, 1, -1, 1).expand(C, 1, -1, 1), groups=C)
+    if x.ndim != 4 or min(x.shape[-2:]) < 2: raise ValueError(f"blur_images needs (B,C,H,W) images with sides of 2 px or more; got shape {tuple(x.shape)}")
+    def kernel(side):
+        r = min(int(4 * sigma + 0.5), side - 1)
+        t = torch.arange(-r, r + 1, dtype=x.dtype, device=x.device)
+        g = torch.exp(-t**2 / (2 * sigma**2)); return r, g / g.sum()
+    (rh, gh), (rw, gw), C = kernel(x.shape[-2]), kernel(x.shape[-1]), x.shape[1]
+    y = F.conv2d(F.pad(x, (rw, rw, 0, 0), mode='reflect'), gw.view(1, 1, 1, -1).expand(C, 1, 1, -1), groups=C)
+    return F.conv2d(F.pad(y, (0, 0, rh, rh), mode='reflect'), gh.view(1, 1, -1, 1).expand(C, 1, -1, 1), groups=C)
 
 
 # %% ../../nbs/04_explain.attribution.ipynb #af58f75f

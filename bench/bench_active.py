@@ -6,7 +6,9 @@ curve divided by random's at the same seed, mean over seeds with the spread. Goa
 Diagnostics, measured: how far each strategy's labelled set drifts from the pool's label distribution (Wasserstein distance
 over the label std: random sampling stays near 0), and the seed-to-seed spread of random's own area (the noise any ratio sits in);
 and what a ratio means in labels: random's mean curve fitted as c·n^-alpha, the factor k by which random's labels bought after the
-start would have to grow to score the goal (and the best strategy's ratio). A declared scenario, not the goal's: --long-tail d draws
+start would have to grow to score the goal (and the best strategy's ratio); and a reference for the strategies that guess the model's
+errors: 'oracle' labels the items the current model gets most wrong, reading the pool's labels (printed apart, never the best; it is
+not an upper bound, and guesses can beat it). A declared scenario, not the goal's: --long-tail d draws
 the pool so that high labels are rare (see `load`), validation uniform, saved under its own --key (measured: --tasks count --start 20
 --per-round 20 --strategies random,tta,gsx,igs,coreset --long-tail 0.6 --key active_longtail).
 
@@ -31,6 +33,7 @@ import numpy as np, pandas as pd, torch
 from scipy import stats
 
 GOAL_RATIO, GOAL_ROUTING = 0.85, 1.10
+from visreg_nb.interpret.active import SIMULATED as ORACLES   # strategies that read the pool's labels: printed apart, never the best
 
 def load(task, n, seed, valid_pct=0.2, long_tail=None):
     """The images of a task: a synthetic one at 32 px, or the rotated digits (all 1797 once: reusing a digit would leak across the split).
@@ -152,7 +155,7 @@ def al_report(curves, shifts):
         areas = learning_curve_areas(c)
         rnd = areas[areas.strategy == 'random'].area
         cmp['label_shift'] = [np.mean([v for (t, _, s), v in shifts.items() if t == task and s == st]) for st in cmp.index]
-        best = cmp.drop(index='random').ratio.idxmin()
+        best = cmp.drop(index=['random', *ORACLES], errors='ignore').ratio.idxmin()
         ok = cmp.loc[best, 'ratio'] <= GOAL_RATIO
         full = {sd: v for (t, sd, s), v in shifts.items() if t == task and s == 'whole pool'}
         ideal = []                                  # a strategy whose every round reached the whole pool's MAE at once
@@ -166,6 +169,9 @@ def al_report(curves, shifts):
         for s, r in cmp.iterrows():
             lines.append(f"  {s:<14}{r.ratio:8.3f}{r.ratio_std:8.3f}{r.ratio_min:8.3f}{r.ratio_max:8.3f}{int(r.seeds_better):>5}/{int(r.n_seeds)}{r.label_shift:13.3f}")
         lines.append(f"  best: {best} {cmp.loc[best, 'ratio']:.3f}x random (goal <= {GOAL_RATIO}) {'PASS' if ok else 'MISS'}")
+        for o in [o for o in ORACLES if o in cmp.index]:
+            lines.append(f"  reference, not a strategy a person can run: '{o}' (labels the items the model gets most wrong, reading the pool's labels) "
+                         f"{cmp.loc[o, 'ratio']:.3f}x random, better at {int(cmp.loc[o, 'seeds_better'])}/{int(cmp.loc[o, 'n_seeds'])} seeds")
         pool = int(np.mean([v for (t, _, s), v in shifts.items() if t == task and s == 'pool size']))
         lines.append(f"  headroom: all {pool} pool items labelled give MAE {np.mean(list(full.values())):.4g} (the loop stops at {int(c.n_labelled.max())}); "
                      f"a strategy that reached it from round 1 on would score {np.mean(ideal):.3f}x random")
@@ -179,7 +185,7 @@ def al_report(curves, shifts):
                          whole_pool_mae=round(float(np.mean(list(full.values()))), 4), ideal_ratio=round(float(np.mean(ideal)), 4),
                          power_law_alpha=round(float(alpha), 3), label_multiplier_for_goal=round(float(need), 2), best_label_multiplier=round(float(have), 3),
                          strategies={s: {k: round(float(v), 4) for k, v in r.items()} for s, r in cmp.iterrows()})
-    pairs = [(r['label_shift'], r['ratio']) for t in out.values() for s, r in t['strategies'].items() if s != 'random']
+    pairs = [(r['label_shift'], r['ratio']) for t in out.values() for s, r in t['strategies'].items() if s not in ('random', *ORACLES)]
     rho = stats.spearmanr(*zip(*pairs)).statistic
     lines.append(f"\nacross tasks and strategies, Spearman correlation of label shift with the ratio: {rho:+.2f} ({len(pairs)} pairs)")
     return out, lines
@@ -223,8 +229,9 @@ def main():
     ap.add_argument('--width', type=int, default=8)
     ap.add_argument('--long-tail', type=float, default=None, help="declared scenario, not the goal's: a pool whose labels are long-tailed "
                     "(weight d**z, z the label scaled to 0..9; e.g. 0.6), validation uniform; save it under its own --key")
-    ap.add_argument('--strategies', default='random,ensemble,tta,gsx,igs,coreset,igs@embedding',
-                    help="comma-separated; name@space runs a distance strategy in another feature space (pixels or embedding)")
+    ap.add_argument('--strategies', default='random,ensemble,tta,gsx,igs,coreset,igs@embedding,oracle',
+                    help="comma-separated; name@space runs a distance strategy in another feature space (pixels or embedding); "
+                         "'oracle' reads the pool's labels and is printed apart as a reference, never as the best")
     ap.add_argument('--route-epochs', type=int, default=8); ap.add_argument('--targets', default='0.9,0.8')
     ap.add_argument('--route-train', type=int, default=900, help='routing: training images of a synthetic task (as 60%% of the default n=1500)')
     ap.add_argument('--route-split', type=int, default=1000, help='routing: images in each of the calibration and test splits (synthetic tasks)')
@@ -234,7 +241,9 @@ def main():
     ap.add_argument('--key', default='active', help='key in bench/results.json'); ap.add_argument('--no-save', action='store_true', help='print only (trials)')
     a = ap.parse_args()
     if a.long_tail is not None and a.key == 'active': ap.error("--long-tail is a declared scenario, not the goal's: save it under another --key (e.g. active_longtail)")
-    a.strategies = tuple(a.strategies.split(',')); a.targets = tuple(float(t) for t in a.targets.split(','))
+    a.strategies = tuple(a.strategies.split(','))
+    if 'random' not in a.strategies or not set(a.strategies) - {'random', *ORACLES}:
+        ap.error(f"--strategies {','.join(a.strategies)}: give 'random' (every ratio divides by it) and at least one strategy a person can run besides it"); a.targets = tuple(float(t) for t in a.targets.split(','))
     a.rules = tuple(a.rules.split(','))
     tasks, route_tasks = a.tasks.split(','), a.route_tasks.split(',')
     warnings.simplefilter('ignore')

@@ -18,7 +18,7 @@ from .labels import _base_dls, _tensors, _fresh_model, _fit, _labels_in_units, _
 from .uncertainty import _NoisyPasses, _pass_spread
 
 # %% auto #0
-__all__ = ['STRATEGIES', 'farthest_first', 'improved_greedy_sampling', 'ensemble_predictions', 'query',
+__all__ = ['STRATEGIES', 'SIMULATED', 'farthest_first', 'improved_greedy_sampling', 'ensemble_predictions', 'query',
            'simulate_active_learning', 'learning_curve_areas', 'compare_strategies', 'plot_learning_curves',
            'risk_coverage', 'Routing', 'route_to_people', 'plot_risk_coverage']
 
@@ -114,6 +114,7 @@ def ensemble_predictions(learners,        # regression Learners trained alike wi
 
 # %% ../../nbs/05e_interpret.active.ipynb #625c844f
 STRATEGIES = ('random', 'ensemble', 'tta', 'gsx', 'igs', 'coreset')
+SIMULATED = ('oracle',)   # strategies only `simulate_active_learning` can run: they read the pool's labels
 _SPACES = dict(gsx='pixels', igs='pixels', coreset='embedding')   # the default feature space of the distance-based strategies
 
 # %% ../../nbs/05e_interpret.active.ipynb #579917a8
@@ -138,17 +139,22 @@ def query(learn,                # a trained regression Learner; for 'ensemble', 
     return _select(strategy, n, [l.model for l in learners], pool_dl, x_lab, y_lab, spec, space, passes, noise, seed, n_pool=len(pool_dl.dataset))
 
 # %% ../../nbs/05e_interpret.active.ipynb #0cd16b47
-def _check_strategy(strategy, space):
-    "Refuse an unknown strategy or feature space, naming the known ones."
-    if strategy not in STRATEGIES: raise ValueError(f"strategy={strategy!r}: choose one of {', '.join(map(repr, STRATEGIES))}")
+def _check_strategy(strategy, space, simulated=False):
+    "Refuse an unknown strategy or feature space, naming the known ones; 'oracle' only where the pool's labels are known (`simulated`)."
+    if strategy in SIMULATED and not simulated:
+        raise ValueError(f"strategy={strategy!r} reads the pool's labels, which only `simulate_active_learning` has; choose one of {', '.join(map(repr, STRATEGIES))}")
+    if strategy not in STRATEGIES + SIMULATED: raise ValueError(f"strategy={strategy!r}: choose one of {', '.join(map(repr, STRATEGIES + SIMULATED*simulated))}")
     if space not in (None, 'pixels', 'embedding'): raise ValueError(f"space={space!r}: use 'pixels', 'embedding' or None (the strategy's default)")
 
 # %% ../../nbs/05e_interpret.active.ipynb #af0e32bc
-def _select(strategy, n, models, x_pool, x_lab, y_lab, spec, space=None, passes=8, noise=0.1, seed=0, n_pool=None):
+def _select(strategy, n, models, x_pool, x_lab, y_lab, spec, space=None, passes=8, noise=0.1, seed=0, n_pool=None, y_pool=None):
     "Positions in the pool (a tensor of inputs or a DataLoader) of the `n` items `strategy` picks."
     n_pool = len(x_pool) if n_pool is None else n_pool
     if not 0 <= n <= n_pool: raise ValueError(f"n={n}: cannot pick more items than the {n_pool} in the pool")
     if strategy == 'random': return np.random.default_rng(seed).choice(n_pool, n, replace=False)
+    if strategy == 'oracle':   # the items the model gets most wrong: in label units, keypoints in the model's [-1, 1] coordinates
+        p = _predict(models[0], x_pool, spec)
+        return _largest(_item_errors(_outputs(y_pool.double().numpy(), len(p)), p, spec), n)
     if strategy == 'ensemble':
         if len(models) < 2: raise ValueError("strategy='ensemble' needs a list of at least 2 learners trained alike with different seeds")
         return _largest(_spread(np.stack([_predict(m, x_pool, spec) for m in models], 1), spec), n)
@@ -190,7 +196,7 @@ def _in_space(model, xs, space):
 
 # %% ../../nbs/05e_interpret.active.ipynb #3286b123
 def simulate_active_learning(data,                  # a SynthData, DataFrame (with `from_df` column kwargs) or RegressionDataLoaders: training items are the pool, validation items the yardstick
-                             strategies=STRATEGIES, # strategies to compare; 'random' is the baseline of `compare_strategies`
+                             strategies=STRATEGIES, # strategies to compare; 'random' is the baseline of `compare_strategies`; 'oracle' too (it reads the pool's labels)
                              seeds=(0,),            # each seed draws its own starting set and weights, shared by all strategies
                              start:int=50,          # items labelled at random before the first round
                              per_round:int=50,      # items labelled per round
@@ -209,7 +215,7 @@ def simulate_active_learning(data,                  # a SynthData, DataFrame (wi
                              **kwargs               # `RegressionDataLoaders.from_df` arguments for a DataFrame
                             )->pd.DataFrame:        # one row per (strategy, seed, round): n_labelled, val_mae; `.attrs['labelled']` holds the rows picked
     "Replay the labelling loop of each strategy on fully labelled data: the validation MAE after each round."
-    for s in strategies: _check_strategy(s, space)
+    for s in strategies: _check_strategy(s, space, simulated=True)
     dls, _ = _base_dls(data, kwargs)
     loop = _Loop(dls, start, per_round, rounds, epochs, min_steps, members, arch, width, loss, lr, bs, space, eval_models)
     rows, labelled = [], {s: {} for s in strategies}
@@ -254,7 +260,8 @@ def run(self:_Loop, strategy, seed):
         rows.append((strategy, seed, r, len(idx), float(np.mean([self.val_mae(m) for m in models[:self.eval_models]]))))
         if r == self.rounds: break
         rest = np.setdiff1d(np.arange(len(self.x)), idx)
-        pick = _select(strategy, self.per_round, models[:pickers], self.x[rest], self.x[idx], self.y[idx], self.spec, self.space, seed=1000*seed + r)
+        pick = _select(strategy, self.per_round, models[:pickers], self.x[rest], self.x[idx], self.y[idx], self.spec, self.space, seed=1000*seed + r,
+                       y_pool=self.y[rest])
         labelled += rest[pick].tolist()
     return rows, self.pool_items['_row'].to_numpy()[labelled].tolist()
 

@@ -436,6 +436,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                    'visreg_nb/explain/attribution.py'),
                                                'visreg_nb.explain.attribution._run': ( 'explain.attribution.html#_run',
                                                                                        'visreg_nb/explain/attribution.py'),
+                                               'visreg_nb.explain.attribution._seeded': ( 'explain.attribution.html#_seeded',
+                                                                                          'visreg_nb/explain/attribution.py'),
                                                'visreg_nb.explain.attribution._shared_colour_bar': ( 'explain.attribution.html#_shared_colour_bar',
                                                                                                      'visreg_nb/explain/attribution.py'),
                                                'visreg_nb.explain.attribution._sigmoid_ranges': ( 'explain.attribution.html#_sigmoid_ranges',

@@ -5,6 +5,7 @@
 # %% ../../nbs/04_explain.attribution.ipynb #c4116c73
 from __future__ import annotations
 import copy, math, textwrap, warnings
+from contextlib import contextmanager
 from collections.abc import Iterator
 from fastcore.basics import patch
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
@@ -240,9 +241,19 @@ class _GradientShap(_Captum):
     def needs_pool(self): return True
     def chosen_baseline(self, x, ref): return self.pool if self.pool is not None else torch.cat([torch.zeros_like(x[:1]), x])
     def baseline_preds(self, bl, n): return _batch_preds(self.model, bl, self.target, self.names, self.bs).mean().expand(n).cpu()
-    def attribute(self, x, baselines, n_samples=20, stdevs=0., **kw):
-        a = GradientShap(self.forward).attribute(x, baselines=baselines, n_samples=n_samples, stdevs=stdevs, **kw)
+    def attribute(self, x, baselines, n_samples=20, stdevs=0., seed=0, **kw):
+        with _seeded(seed, x.device):   # the same maps on every run; the caller's random state is left as it was
+            a = GradientShap(self.forward).attribute(x, baselines=baselines, n_samples=n_samples, stdevs=stdevs, **kw)
         return a.sum(1), {}
+
+@contextmanager
+def _seeded(seed, device):
+    "numpy's and torch's global random state seeded inside the block and restored after it (captum's GradientShap draws from both)."
+    state = np.random.get_state()
+    with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
+        np.random.seed(seed); torch.manual_seed(seed)
+        try: yield
+        finally: np.random.set_state(state)
 
 # %% ../../nbs/04_explain.attribution.ipynb #3d2922f9
 class _KernelShap(_Captum):

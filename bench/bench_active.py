@@ -243,7 +243,8 @@ def main():
     if a.long_tail is not None and a.key == 'active': ap.error("--long-tail is a declared scenario, not the goal's: save it under another --key (e.g. active_longtail)")
     a.strategies = tuple(a.strategies.split(','))
     if 'random' not in a.strategies or not set(a.strategies) - {'random', *ORACLES}:
-        ap.error(f"--strategies {','.join(a.strategies)}: give 'random' (every ratio divides by it) and at least one strategy a person can run besides it"); a.targets = tuple(float(t) for t in a.targets.split(','))
+        ap.error(f"--strategies {','.join(a.strategies)}: give 'random' (every ratio divides by it) and at least one strategy a person can run besides it")
+    a.targets = tuple(float(t) for t in a.targets.split(','))
     a.rules = tuple(a.rules.split(','))
     tasks, route_tasks = a.tasks.split(','), a.route_tasks.split(',')
     warnings.simplefilter('ignore')

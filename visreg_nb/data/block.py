@@ -274,6 +274,13 @@ def _regression_loaders(cls, dls, spec, vocab, skipped, preload, image_reader):
     res.image_reader = image_reader  # how a row becomes an image, for the error analysis
     return res
 
+# %% ../../nbs/02_data.block.ipynb #d31ed862
+@patch
+def test_dl(self:RegressionDataLoaders, test_items, rm_type_tfms=None, with_labels:bool=False, **kwargs):
+    "fastai's `test_dl`, in the main process (`num_workers=0`) when the data were preloaded, unless `num_workers=` is given."
+    if isinstance(self.train, PreloadedDL): kwargs.setdefault('num_workers', 0)
+    return DataLoaders.test_dl(self, test_items, rm_type_tfms=rm_type_tfms, with_labels=with_labels, **kwargs)
+
 # %% ../../nbs/02_data.block.ipynb #54f6cc96
 @patch
 def show_batch(self:RegressionDataLoaders, b=None, max_n:int=9, nrows=None, ncols=None, figsize=None, **kwargs):

@@ -173,8 +173,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                 'visreg_nb/data/block.py'),
                                       'visreg_nb.data.block.RegressionDataLoaders.show_batch': ( 'data.block.html#regressiondataloaders.show_batch',
                                                                                                  'visreg_nb/data/block.py'),
-                                      'visreg_nb.data.block.RegressionDataLoaders.test_dl': ( 'data.block.html#regressiondataloaders.test_dl',
-                                                                                              'visreg_nb/data/block.py'),
                                       'visreg_nb.data.block.RegressionTarget': ( 'data.block.html#regressiontarget',
                                                                                  'visreg_nb/data/block.py'),
                                       'visreg_nb.data.block.RegressionTarget.__init__': ( 'data.block.html#regressiontarget.__init__',

@@ -100,13 +100,13 @@ def from_dl(cls:PreloadedDL, dl:TfmdDL)->PreloadedDL:
 # %% ../../nbs/02_data.block.ipynb #113361cc
 @patch
 def new(self:PreloadedDL, dataset=None, cls=None, **kwargs):
-    "Same data: another preloaded view; other data (e.g. `test_dl`): an ordinary TfmdDL with the same item pipeline."
+    "Same data: another preloaded view; other data (e.g. `test_dl`): an ordinary TfmdDL with the same item pipeline, in the main process unless `num_workers=` says otherwise."
     if dataset is None or dataset is self.dataset:
         res = super(PreloadedDL, self).new(dataset, cls, **kwargs)
         res.tensors, res.item_pipe = self.tensors, self.item_pipe
         return res
     kw = dict(bs=self.bs, shuffle=False, drop_last=False, before_batch=self.before_batch, after_batch=self.after_batch,
-              device=self.device, do_setup=False)
+              device=self.device, do_setup=False, num_workers=0)   # data small enough to preload: forked workers save nothing and can hang (the note below)
     res = TfmdDL(dataset, after_item=self.item_pipe, **{**kw, **kwargs})
     if not getattr(self, '_types', None): self._one_pass()
     res._n_inp, res._types = self._n_inp, self._types  # as fastai's own `new` does: an empty copy still decodes
@@ -273,13 +273,6 @@ def _regression_loaders(cls, dls, spec, vocab, skipped, preload, image_reader):
     res.target_spec, res.skipped, res.c = spec, skipped, spec.n_out
     res.image_reader = image_reader  # how a row becomes an image, for the error analysis
     return res
-
-# %% ../../nbs/02_data.block.ipynb #d31ed862
-@patch
-def test_dl(self:RegressionDataLoaders, test_items, rm_type_tfms=None, with_labels:bool=False, **kwargs):
-    "fastai's `test_dl`, in the main process (`num_workers=0`) when the data were preloaded, unless `num_workers=` is given."
-    if isinstance(self.train, PreloadedDL): kwargs.setdefault('num_workers', 0)
-    return DataLoaders.test_dl(self, test_items, rm_type_tfms=rm_type_tfms, with_labels=with_labels, **kwargs)
 
 # %% ../../nbs/02_data.block.ipynb #54f6cc96
 @patch

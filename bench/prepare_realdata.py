@@ -1,4 +1,4 @@
-"""Prepare three small public image-regression data sets for the real-data benchmark.
+"""Prepare four small public image-regression data sets for the real-data benchmarks.
 
 Sets written, one folder each under CACHE/NAME/:
 
@@ -10,22 +10,25 @@ coil100    circular    ``angle`` in degrees, 0..355 step 5         drewwilimitis
                                                                    (images/coil-100: COIL-100)
 mtfl_lfw   keypoints   ``x0,y0,...,x4,y4`` in pixels (5 points)    anurag708/Facial-Landmark-
                                                                    Detection-Using-CNN (MTFL, LFW part)
+txl_pbc    scalar      ``rbc`` (+ ``wbc``, ``platelets``) counts   lugan113/TXL-PBC_Dataset (MIT;
+                                                                   BCCD, BCD, PBC, Raabin-WBC re-boxed)
 =========  ==========  ==========================================  ==============================
 
-Getting the data: the script reads git snapshots, never the network. Bring the three repositories onto
+Getting the data: the script reads git snapshots, never the network. Bring the four repositories onto
 the machine as bare git mirrors laid out as ``MIRROR/<owner>+<name>/repo`` (this is what the workspace's
 ``fetch`` tool produces under /work/.mirror; a plain ``git clone --mirror https://github.com/<owner>/<name>
 MIRROR/<owner>+<name>/repo`` gives the same thing). A set whose mirror is absent is skipped with a message;
 the script still exits 0.
 
+bccd and txl_pbc also get ``boxes.csv``, every box in the stored image's pixels (bench_interpret_real.py).
 Each CACHE/NAME/ gets ``images/`` (RGB, longer side <= 256 px), ``labels.csv`` (``fname`` relative to
 CACHE/NAME, label columns, ``is_valid``, metadata) and ``SOURCE.txt`` (repository, commit, licence, how the
 labels were derived). Everything written is checked: every image opens with the expected size, counts are
-re-derived from the XML, angles are on the 5 degree grid, keypoints lie inside their image.
+re-derived from the XML (BCCD) or label files (TXL-PBC), angles are on the 5 degree grid, keypoints lie inside their image.
 
 Usage::
 
-    python bench/prepare_realdata.py [--mirror /work/.mirror] [--cache DIR] [--only bccd coil100 mtfl_lfw]
+    python bench/prepare_realdata.py [--mirror /work/.mirror] [--cache DIR] [--only bccd coil100 mtfl_lfw txl_pbc]
 
 CACHE defaults to $VISREG_REALDATA, else ~/.cache/visreg_nb/realdata. Needs git, numpy, pandas, Pillow.
 """
@@ -395,9 +398,101 @@ def validate_keypoints(df, sizes):
     assert not both, f'persons in both splits: {sorted(both)[:5]}'
 
 
+# -------------------------------------------------------------------------------------------------- TXL-PBC
+TXL_REPO = 'lugan113/TXL-PBC_Dataset'
+TXL_CLASSES = {0: 'wbc', 1: 'rbc', 2: 'platelets'}   # TXL_PBC/data.yaml: names ['WBC', 'RBC', 'Platelets']
+
+
+def yolo_boxes(text, fname, w, h):
+    "One row per line `class xc yc bw bh` (YOLO, fractions of the image) in the pixels of the stored `w` x `h` image, clipped to it."
+    rows = []
+    for k, line in enumerate(text.splitlines()):
+        if not line.strip(): continue
+        parts = line.split()
+        if len(parts) != 5 or parts[0] not in {str(c) for c in TXL_CLASSES}: raise ValueError(f'{fname}: line {k + 1} is not a YOLO box of class 0-2: {line!r}')
+        c, xc, yc, bw, bh = int(parts[0]), *map(float, parts[1:])
+        rows.append(dict(fname=fname, cls=TXL_CLASSES[c], xmin=max(0., (xc - bw / 2) * w), ymin=max(0., (yc - bh / 2) * h),
+                         xmax=min(float(w), (xc + bw / 2) * w), ymax=min(float(h), (yc + bh / 2) * h)))
+    return rows
+
+
+def twins(out, df, tol=2.):
+    """For each row, the first other row showing the same photo at another size (TXL-PBC holds BCCD photos a second time among
+    BCD's 416x416, squashed): 32x24 grey thumbnails within `tol` grey levels RMS (twins measured about 0.7 apart, others 11 or more)."""
+    T = np.stack([np.asarray(Image.open(out / f).convert('L').resize((32, 24), Image.BILINEAR), float) for f in df.fname])
+    sq = (T ** 2).sum((1, 2))
+    d = np.sqrt(np.maximum(sq[:, None] + sq[None] - 2 * np.einsum('ihw,jhw->ij', T, T), 0) / T[0].size)
+    np.fill_diagonal(d, np.inf)
+    return [df.fname.iloc[int(j)] if d[i, j] < tol else '' for i, j in enumerate(d.argmin(1))]
+
+
+def prepare_txl_pbc(gitdir, out):
+    "Blood-cell counts per image from TXL-PBC's re-drawn boxes (label rbc); valid = the repository's val and test folders."
+    commit = git(gitdir, 'rev-parse', 'HEAD').strip()
+    labels = {p: d.decode() for p, d in iter_tree_files(gitdir, commit, 'TXL_PBC/labels')}
+    rows, sizes, boxes = [], [], []
+    for path, data in iter_tree_files(gitdir, commit, 'TXL_PBC/images'):
+        split, stem = Path(path).parent.name, Path(path).stem
+        lab = f'TXL_PBC/labels/{split}/{stem}.txt'
+        if lab not in labels: raise ValueError(f'{path}: no label file {lab}')
+        img = load_rgb(data)
+        (w0, h0), (img, scale) = img.size, downscale(img)
+        fname = f'images/{split}_{stem}.jpg'
+        bx = yolo_boxes(labels[lab], fname, *img.size)
+        boxes += bx
+        save_image(img, out / fname)
+        counts = {c: sum(b['cls'] == c for b in bx) for c in TXL_CLASSES.values()}
+        rows.append(dict(fname=fname, **counts, is_valid=split != 'train', split=split, orig_w=w0, orig_h=h0, orig_file=path))
+        sizes.append(img.size)
+    df = pd.DataFrame(rows).sort_values('fname').reset_index(drop=True)
+    sizes = check_images(out, df)
+    df['twin'] = twins(out, df)
+    split_of = dict(zip(df.fname, df.split))
+    df['train_twin'] = df.twin.map(lambda f: split_of.get(f) == 'train') & df.is_valid   # a validation photo the model also trains on
+    assert len(df) == 1440 and (df.split.value_counts().to_dict() == {'train': 1008, 'val': 288, 'test': 144}), f'expected 1008/288/144 images, got {df.split.value_counts().to_dict()}'
+    names = set(df.fname)
+    unused = sorted(p for p in labels if p.endswith('.txt') and not p.endswith('classes.txt')
+                    and f"images/{Path(p).parent.name}_{Path(p).stem}.jpg" not in names)
+    source = f"""
+data set: TXL-PBC (peripheral blood cells), task kind 'scalar' (counts)
+repository: https://github.com/{TXL_REPO}
+commit: {commit}
+licence: MIT (LICENSE.txt in the repository, "Copyright (c) [2024] [lugan]"). The images come from BCCD (MIT),
+  BCD, PBC and Raabin-WBC; the authors re-drew every box (Lu et al., "TXL-PBC: a freely accessible labeled
+  peripheral blood cell dataset", arXiv 2407.13214), among them the red cells BCCD leaves without a box.
+labels: for each TXL_PBC/labels/<split>/<id>.txt (YOLO: class x_centre y_centre width height, fractions; boxes.csv
+  clips the few that reach past the border by rounding),
+  rbc / wbc / platelets = number of lines of class 1 / 0 / 2 (data.yaml: names ['WBC', 'RBC', 'Platelets']).
+  Main label: rbc. Label files without an image, left out: {', '.join(unused) or 'none'}.
+images: TXL_PBC/images/<split>/<id>.jpg, stored as images/<split>_<id>.jpg, longer side downscaled to
+  at most {MAX_SIDE} px (JPEG quality 95). orig_w, orig_h keep the source size, which tells the source set
+  apart (640x480: BCCD; 416x416: BCD; 360x363 and 366x369: PBC; 575x575: Raabin-WBC).
+split: is_valid = the repository's val (288) and test (144) folders; train (1008) -> train.
+twins: {(df.twin != '').sum()} photos appear twice, once at 640x480 (BCCD) and once squashed to 416x416 (among BCD's); twin
+  names the other copy (32x24 grey thumbnails within 2 grey levels RMS). train_twin = True for the {int(df.train_twin.sum())}
+  validation photos whose twin is in train ({int((df.train_twin & (df.split == 'test')).sum())} of them in test): a benchmark should leave them out.
+"""
+    bx = pd.DataFrame(boxes).sort_values(['fname', 'cls'], kind='stable')
+    validate_txl(df, bx, labels, dict(zip(df.fname, sizes)))
+    write_outputs(out, df, source)
+    bx.to_csv(out / 'boxes.csv', index=False)
+    return df, ['rbc', 'wbc', 'platelets'], sizes
+
+
+def validate_txl(df, bx, labels, sizes):
+    "Counts re-derived from the label files' first fields; every box inside its stored image (1 px of rounding allowed)."
+    for r in df.itertuples():
+        text = labels[f'TXL_PBC/labels/{r.split}/{Path(r.fname).stem.split("_", 1)[1]}.txt']
+        first = [int(float(line.split()[0])) for line in text.splitlines() if line.strip()]
+        for c, col in TXL_CLASSES.items(): assert first.count(c) == getattr(r, col), f'{r.fname}: {col} {getattr(r, col)} != {first.count(c)} lines'
+    w, h = bx.fname.map(lambda f: sizes[f][0]), bx.fname.map(lambda f: sizes[f][1])
+    bad = bx[(bx.xmin < -1) | (bx.ymin < -1) | (bx.xmax > w + 1) | (bx.ymax > h + 1) | (bx.xmax <= bx.xmin) | (bx.ymax <= bx.ymin)]
+    assert bad.empty, f'{len(bad)} boxes outside their image, first: {bad.iloc[0].to_dict()}'
+
+
 # ------------------------------------------------------------------------------------------------------ main
 SETS = {'bccd': (BCCD_REPO, prepare_bccd), 'coil100': (COIL_REPO, prepare_coil100),
-        'mtfl_lfw': (MTFL_REPO, prepare_mtfl)}
+        'mtfl_lfw': (MTFL_REPO, prepare_mtfl), 'txl_pbc': (TXL_REPO, prepare_txl_pbc)}
 
 
 def default_cache():

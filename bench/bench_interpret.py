@@ -193,7 +193,8 @@ def main():
 
     # explain's defaults on count and size at 32 and 64 px, and on position at 32 px.
     # These models are trained to fit (MAE printed beside predicting the mean): a map can only land on the evidence a model
-    # uses, and the briefly trained models above leaned on the wrong marker or shape often enough to sink the pointing game.
+    # uses. With the brief models above, size at 32 px and position missed the pointing game with their fit; at 5000 images
+    # the 64 px models' default maps miss instead (session notes on the faithfulness issue), so fit is not the whole story.
     res['defaults'] = {}
     print(f"explain's defaults (method='auto') and Grad-CAM at its picked layer; randomization: all layers at once, {args.draws_defaults} draws; "
           f"at 32 px one model per seed {args.defaults_seeds} and the goals judged on their mean, at 64 px seed {args.defaults_seeds[0]}")
